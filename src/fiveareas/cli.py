@@ -1,0 +1,188 @@
+"""The command line: generate, ingest, status, errors, history, docs."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from fiveareas.store.home import Home
+
+app = typer.Typer(help="fiveareas: collect, classify, measure and watch loan-level reports.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+console = Console()
+HomeOpt = Annotated[Path | None, typer.Option("--home", help="Data home (else FIVEAREAS_HOME, "
+                                               "else ./fiveareas-data).")]
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=False)
+
+
+def _period(text: str | None) -> date | None:
+    """A period is written 2024-12 or 2024-12-31; both mean that month's end."""
+    if text is None:
+        return None
+    from fiveareas.store.submissions import previous_month_end
+
+    year, month = int(text[:4]), int(text[5:7])
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return previous_month_end(nxt)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the city into.")],
+    scale: Annotated[float, typer.Option(help="1 = Shanghai's size (1,771 institutions).")] = 0.01,
+    start: Annotated[str, typer.Option(help="First period, YYYY-MM.")] = "2023-12",
+    months: Annotated[int, typer.Option(help="Number of monthly periods.")] = 13,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 0,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    encoding: Annotated[str, typer.Option(help="CSV encoding: utf-8 or gb18030.")] = "utf-8",
+) -> None:
+    """Write a synthetic city: the register and each institution's monthly files."""
+    from fiveareas.synth import generate_city
+
+    with _progress() as bar:
+        task = bar.add_task("generate", total=months)
+
+        def tick(stage: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=stage)
+
+        manifest = generate_city(out, scale=scale, start=start, months=months, seed=seed,
+                                 fmt=fmt, encoding=encoding, progress=tick)
+    periods = manifest.get("periods", {})
+    rows = sum(v["loan_rows"] for p in periods.values() for v in p["institutions"].values()) \
+        if isinstance(periods, dict) and periods and "institutions" in next(iter(periods.values()))\
+        else None
+    console.print(f"wrote {out}" + (f": {rows:,} loan rows" if rows else ""))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to collect.")],
+    home: HomeOpt = None,
+    max_error_rate: Annotated[float | None, typer.Option(
+        help="Reject a whole submission when more than this share of its rows fail.")] = None,
+) -> None:
+    """Validate and store submissions; bad rows go to quarantine with located errors."""
+    from fiveareas.intake.ingest import ingest as run
+
+    with _progress() as bar:
+        task = bar.add_task("ingest", total=None)
+        outcomes = run(paths, Home.resolve(home), max_error_rate=max_error_rate,
+                       progress=lambda s, d, t: bar.update(task, completed=d, total=t))
+    states: dict[str, int] = {}
+    for o in outcomes:
+        key = "duplicate (unchanged)" if o.duplicate else o.state
+        states[key] = states.get(key, 0) + 1
+        if o.state in ("malformed", "rejected") and not o.duplicate:
+            console.print(f"[red]{o.submission} {o.state}[/red] {o.where}: {o.message}")
+    table = Table(title="ingest")
+    table.add_column("outcome")
+    table.add_column("submissions", justify="right")
+    for k, v in sorted(states.items()):
+        table.add_row(k, f"{v:,}")
+    table.add_row("rows accepted", f"{sum(o.accepted for o in outcomes if not o.duplicate):,}")
+    table.add_row("rows quarantined",
+                  f"{sum(o.quarantined for o in outcomes if not o.duplicate):,}")
+    console.print(table)
+    if any(o.state == "malformed" and not o.duplicate for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    home: HomeOpt = None,
+    period: Annotated[str | None, typer.Option(help="Show submissions of one period.")] = None,
+    institution: Annotated[str | None, typer.Option(help="Show one institution's.")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Include superseded versions.")] = False,
+) -> None:
+    """Submissions per period and institution: accepted, quarantined, superseded."""
+    from fiveareas.store import status as st
+    from fiveareas.store.catalog import open_catalog, public_id
+
+    engine = open_catalog(Home.resolve(home).catalog_url)
+    with engine.connect() as conn:
+        if period is None and institution is None:
+            table = Table(title="submissions by period (rows in force)")
+            for col in ("period", "institutions", "submissions", "accepted rows",
+                        "quarantined rows", "warnings", "superseded", "rejected"):
+                table.add_column(col, justify="left" if col == "period" else "right")
+            for r in st.by_period(conn):
+                table.add_row(str(r.period), f"{r.institutions:,}", f"{r.submissions:,}",
+                              f"{r.accepted or 0:,}", f"{r.quarantined or 0:,}",
+                              f"{r.warnings or 0:,}", f"{r.superseded:,}", f"{r.rejected:,}")
+            console.print(table)
+            rows = [r for r in st.submissions(conn, limit=200) if r.state == "malformed"]
+            if rows:
+                console.print(f"[red]{len(rows)} malformed submission(s)[/red]; latest: "
+                              f"{public_id(rows[0].id)} {rows[0].message}")
+            return
+        table = Table(title="submissions")
+        for col in ("id", "period", "institution", "version", "state", "rows", "accepted",
+                    "quarantined", "errors", "warnings", "superseded by"):
+            table.add_column(col)
+        for r in st.submissions(conn, _period(period), institution, every):
+            table.add_row(public_id(r.id), str(r.period or ""), r.institution_id or "",
+                          str(r.version), r.state, f"{r.rows:,}", f"{r.accepted_rows:,}",
+                          f"{r.quarantined_rows:,}", f"{r.errors:,}", f"{r.warnings:,}",
+                          public_id(r.superseded_by) if r.superseded_by else "")
+        console.print(table)
+
+
+@app.command()
+def errors(
+    submission: Annotated[str, typer.Argument(help="Submission id, e.g. S0000002.")],
+    home: HomeOpt = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many findings.")] = 50,
+) -> None:
+    """The located findings of one submission (file, row, field, rule, message)."""
+    from fiveareas.store import status as st
+    from fiveareas.store.catalog import open_catalog, parse_id, public_id
+    from fiveareas.store.findings import read_findings
+
+    h = Home.resolve(home)
+    engine = open_catalog(h.catalog_url)
+    with engine.connect() as conn:
+        row = st.get(conn, parse_id(submission))
+        if row is None:
+            console.print(f"[red]no submission {submission}[/red]")
+            raise typer.Exit(2)
+        files = st.files(conn, row.id)
+    console.print(f"{public_id(row.id)} {row.state}: {row.rows:,} rows, {row.accepted_rows:,} "
+                  f"accepted, {row.quarantined_rows:,} quarantined" +
+                  (f" — {row.message}" if row.message else ""))
+    for f in files:
+        if f.error:
+            console.print(f"[red]{f.path}[/red]: {f.rule_id} {f.error}")
+    found = read_findings(h, row, limit)
+    table = Table(title=f"findings (first {limit})")
+    for col in ("file", "row", "field", "rule", "message"):
+        table.add_column(col)
+    for r in found:
+        table.add_row(Path(r["file"]).name, str(r["row"] or ""), r["field"] or "",
+                      r["rule_id"], r["message"])
+    console.print(table)
+
+
+@app.command()
+def docs(out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("docs")) -> None:
+    """Regenerate the data dictionary and the validation guide from their declarations."""
+    from fiveareas.intake import guide
+    from fiveareas.model import dictionary
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "data-dictionary.md").write_text(dictionary.render(), encoding="utf-8")
+    (out / "validation-rules.md").write_text(guide.render(), encoding="utf-8")
+    console.print(f"wrote {out / 'data-dictionary.md'} and {out / 'validation-rules.md'}")
+
+
+if __name__ == "__main__":
+    app()

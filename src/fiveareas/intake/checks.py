@@ -1,0 +1,214 @@
+"""Pure, named check functions: each returns the condition under which a row FAILS its rule.
+
+They are backend-neutral Ibis expressions over a prepared table whose columns are the raw
+values (`name`), the parsed values (`name__t`) and the helper columns that the validator joins
+in (`_cp_state`, `_prev_start_date`, ...). A null condition means "not failed": a missing value
+is the business of the `present` rule alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ibis
+import ibis.expr.types as ir
+
+from fiveareas.model.template import Field
+from fiveareas.reference.districts import district_codes
+from fiveareas.reference.industry import class_codes
+from fiveareas.reference.uscc import ALPHABET, WEIGHTS
+
+Check = Callable[[ir.Table, Field], ir.BooleanValue]
+CHECKS: dict[str, Check] = {}
+
+# What a plain-text value must look like to count as its type (stricter than a database cast,
+# which would silently round '12.5' to an integer or accept '1e3' as an amount).
+TEXT_FORMS = {
+    "date": r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$",
+    "amount": r"^\s*-?[0-9]+(\.[0-9]+)?\s*$",
+    "decimal": r"^\s*-?[0-9]+(\.[0-9]+)?\s*$",
+    "integer": r"^\s*-?[0-9]+\s*$",
+    "boolean": r"^\s*(true|false|TRUE|FALSE|True|False|1|0)\s*$",
+}
+PERSON_ID = r"^P[0-9A-F]{17}$"
+
+
+def check(fn: Check) -> Check:
+    CHECKS[fn.__name__] = fn
+    return fn
+
+
+def _is_text(t: ir.Table, f: Field) -> bool:
+    return t[f.name].type().is_string()
+
+
+def _typed(t: ir.Table, f: Field) -> ir.Value:
+    return t[f"{f.name}__t"]
+
+
+def _is_person(t: ir.Table) -> ir.BooleanValue:
+    return t.counterparty_type == "person"
+
+
+@check
+def present(t: ir.Table, f: Field) -> ir.BooleanValue:
+    col = t[f.name]
+    if _is_text(t, f):
+        return col.isnull() | (col.strip() == "")
+    return col.isnull()
+
+
+@check
+def parses(t: ir.Table, f: Field) -> ir.BooleanValue:
+    col, typed = t[f.name], _typed(t, f)
+    if _is_text(t, f):
+        return col.notnull() & (~col.re_search(TEXT_FORMS[f.type]) | typed.isnull())
+    if f.type in ("amount", "decimal") and col.type().is_floating():
+        return col.isnan() | col.isinf()
+    return col.notnull() & typed.isnull()
+
+
+@check
+def allowed_value(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return ~t[f.name].isin(list(f.allowed))
+
+
+@check
+def matches_pattern(t: ir.Table, f: Field) -> ir.BooleanValue:
+    assert f.pattern is not None
+    return ~t[f.name].re_search(f.pattern)
+
+
+@check
+def in_range(t: ir.Table, f: Field) -> ir.BooleanValue:
+    typed = _typed(t, f)
+    cond = ibis.literal(False)
+    if f.min is not None:
+        cond = cond | (typed < f.min)
+    if f.max is not None:
+        cond = cond | (typed > f.max)
+    return cond
+
+
+@check
+def two_decimals(t: ir.Table, f: Field) -> ir.BooleanValue:
+    col = t[f.name]
+    if _is_text(t, f):
+        return col.re_search(r"\.[0-9]{3,}")
+    if col.type().is_decimal() and (col.type().scale or 0) <= 2:
+        return ibis.literal(False)
+    return col.cast("decimal(38, 6)") != _typed(t, f).cast("decimal(38, 6)")
+
+
+@check
+def present_for_organisation(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return ~_is_person(t) & present(t, f)
+
+
+@check
+def industry_class(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return ~t[f.name].isin(sorted(class_codes()))
+
+
+@check
+def district(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return ~t[f.name].isin(sorted(district_codes()))
+
+
+def _credit_code_ok(code: ir.StringValue) -> ir.BooleanValue:
+    """GB 32100-2015 check character, computed in the engine."""
+    alphabet = ibis.literal(ALPHABET)
+    total = sum(
+        (alphabet.find(code.substr(i, 1)) * w for i, w in enumerate(WEIGHTS)), ibis.literal(0)
+    )
+    expected = (31 - total % 31) % 31
+    shape = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+    return code.re_search(shape) & (alphabet.find(code.substr(17, 1)) == expected)
+
+
+@check
+def credit_code(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return ~_is_person(t) & ~_credit_code_ok(t[f.name])
+
+
+@check
+def person_id(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return _is_person(t) & ~t[f.name].re_search(PERSON_ID)
+
+
+@check
+def month_end(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return (_typed(t, f) + ibis.interval(days=1)).day() != 1
+
+
+@check
+def starts_before_maturity(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t.start_date__t >= t.maturity_date__t
+
+
+@check
+def started_by_period(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t.start_date__t > t.period__t
+
+
+@check
+def within_credit_line(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return (t.balance__t > t.credit_line__t) & ~t.over_line__t.fill_null(False)
+
+
+@check
+def certificate_dates(t: ir.Table, f: Field) -> ir.BooleanValue:
+    start, end = t.high_tech_from__t, t.high_tech_to__t
+    return (end < start) | (end.notnull() & start.isnull())
+
+
+@check
+def quality_matches_overdue(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return (t.days_overdue__t > 90) & t.quality.isin(["normal", "special_mention"])
+
+
+@check
+def unique_key(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t[f.name].count().over(group_by=t[f.name]) > 1
+
+
+@check
+def counterparty_known(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t[f.name].notnull() & t._cp_state.isnull()
+
+
+@check
+def counterparty_valid(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t._cp_state == "invalid"
+
+
+@check
+def institution_registered(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return ~t._inst_known
+
+
+@check
+def one_credit_line(t: ir.Table, f: Field) -> ir.BooleanValue:
+    line, group = t.credit_line__t, t.counterparty_id
+    return line.max().over(group_by=group) != line.min().over(group_by=group)
+
+
+@check
+def counterparty_used(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return ~t._used
+
+
+@check
+def start_date_stable(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t._prev_start_date.notnull() & (t.start_date__t != t._prev_start_date)
+
+
+@check
+def borrower_stable(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t._prev_counterparty_id.notnull() & (t.counterparty_id != t._prev_counterparty_id)
+
+
+@check
+def balance_jump(t: ir.Table, f: Field) -> ir.BooleanValue:
+    prev = t._prev_balance
+    return (prev > 0) & (t.balance__t > prev * 10)

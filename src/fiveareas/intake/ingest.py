@@ -1,0 +1,329 @@
+"""Collect: read, validate, quarantine and store one submission at a time, atomically.
+
+Order of work for a submission: hash its files (the same content twice is one submission),
+load them into the engine, run the catalogue, write accepted rows, quarantined rows and
+findings to a private staging folder, then in one catalog transaction record the submission,
+supersede the one it replaces, move the staged folders into the lake and commit. A crash at
+any point leaves either nothing or the whole submission (see `store.lake.recover`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from ibis.backends.duckdb import Backend
+
+from fiveareas.intake import readers, validate
+from fiveareas.intake.discover import Found, discover
+from fiveareas.intake.errors import MalformedFile
+from fiveareas.store import catalog as cat
+from fiveareas.store import engine, lake, submissions
+from fiveareas.store.home import Home
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Outcome:
+    """What became of one submission, as the CLI and API report it."""
+
+    submission: str
+    kind: str
+    state: str
+    where: str
+    institution_id: str | None = None
+    period: date | None = None
+    rows: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    errors: int = 0
+    warnings: int = 0
+    message: str | None = None
+    duplicate: bool = False
+
+
+class Collector:
+    """Holds the engine and catalog for a run of submissions."""
+
+    def __init__(self, home: Home, max_error_rate: float | None = None) -> None:
+        self.home = home
+        self.max_error_rate = max_error_rate
+        self.catalog = cat.open_catalog(home.catalog_url)
+        lake.recover(home, self.catalog)
+        self.con: Backend = engine.connect(home)
+        validate.create_helpers(self.con)
+
+    def close(self) -> None:
+        self.con.disconnect()
+        self.catalog.dispose()
+
+    # ---- one submission -------------------------------------------------------------------
+    def submit(self, found: Found) -> Outcome:
+        paths = {ds: files for ds, files in found.files.items()}
+        shas = {ds: [readers.sha256(p) for p in fs] for ds, fs in sorted(paths.items())}
+        content = hashlib.sha256(repr((found.kind, sorted(shas.items()))).encode()).hexdigest()
+        with self.catalog.begin() as conn:
+            seen = submissions.by_hash(conn, found.kind, content)
+            if seen is not None:
+                cat.log(conn, "duplicate_ignored", cat.public_id(seen.id), where=str(found.where))
+                return _outcome(seen, str(found.where), duplicate=True)
+        stage = lake.staging(self.home)
+        try:
+            return self._validate_and_store(found, content, shas, stage)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+            engine.drop(self.con, *(f"{n}{s}" for n in ("institution", "counterparty", "loan")
+                                    for s in ("", "_checked")))
+
+    def _validate_and_store(self, found: Found, content: str, shas: dict[str, list[str]],
+                            stage: Path) -> Outcome:
+        try:
+            loaded = self._load(found, stage)
+            if found.kind == "loan_book":
+                inst, period = self._identity(loaded["loan"])
+        except MalformedFile as bad:
+            return self._record_malformed(found, content, shas, bad)
+        if found.kind == "register":
+            return self._register(found, content, loaded["institution"], stage)
+        return self._loan_book(found, content, loaded, stage, inst, period)
+
+    def _load(self, found: Found, stage: Path) -> dict[str, readers.LoadedFile]:
+        wanted = ("institution",) if found.kind == "register" else ("loan", "counterparty")
+        for ds in wanted:
+            files = found.files.get(ds, [])
+            if len(files) != 1:
+                what = "no" if not files else f"{len(files)}"
+                raise MalformedFile(found.where, "E0007",
+                                    f"a loan-book submission needs one {ds} file; found {what}")
+        for ds, files in found.files.items():
+            if ds not in wanted:
+                raise MalformedFile(files[0], "E0007", f"unexpected {ds} file in a {found.kind}")
+        return {ds: readers.load(self.con, found.files[ds][0], ds, ds, stage) for ds in wanted}
+
+    def _register(self, found: Found, content: str, f: readers.LoadedFile,
+                  stage: Path) -> Outcome:
+        checked = validate.check(self.con, "institution")
+        self._write(stage, [(checked, f)], rejected=False)
+        return self._commit(found, content, {"institution": (f, checked)}, stage, None, None, [])
+
+    def _loan_book(self, found: Found, content: str, loaded: dict[str, readers.LoadedFile],
+                   stage: Path, inst: str, period: date) -> Outcome:
+        prev = self._previous(inst, period)
+        cp = validate.check(self.con, "counterparty")
+        self._fill_cp_state()
+        self._fill_registered()
+        loan = validate.check(self.con, "loan")
+        macro = self._macro(loan, prev)
+        rows = cp.rows + loan.rows
+        rate = (cp.quarantined + loan.quarantined) / rows
+        rejected = self.max_error_rate is not None and rate > self.max_error_rate
+        self._write(stage, [(cp, loaded["counterparty"]), (loan, loaded["loan"])], rejected, macro)
+        files = {"loan": (loaded["loan"], loan), "counterparty": (loaded["counterparty"], cp)}
+        return self._commit(found, content, files, stage, inst, period, macro, rejected, rate)
+
+    def _identity(self, f: readers.LoadedFile) -> tuple[str, date]:
+        pairs = engine.run(self.con, "SELECT DISTINCT institution_id, period FROM loan LIMIT 3")
+        if len(pairs) != 1:
+            found = "; ".join(f"{a}/{b}" for a, b in pairs)
+            raise MalformedFile(f.path, "E0006", "a loan file covers one institution and one "
+                                f"period; found {found}")
+        inst, raw_period = pairs[0]
+        if inst is None or raw_period is None:
+            raise MalformedFile(f.path, "E0006", "institution_id and period must be filled in")
+        try:
+            period = date.fromisoformat(str(raw_period).strip()[:10])
+        except ValueError as exc:
+            raise MalformedFile(f.path, "E0006", f"period {raw_period!r} is not a date") from exc
+        return str(inst), period
+
+    def _previous(self, inst: str, period: date) -> tuple[int, float] | None:
+        """Load the institution's accepted loans of the month before into `prev_loan`, for
+        the cross-period rules; return their count and total balance (None if none)."""
+        with self.catalog.connect() as conn:
+            rows = submissions.current(conn, "loan_book", submissions.previous_month_end(period),
+                                       inst)
+        paths = lake.files(self.home, "loan", rows)
+        self.con.raw_sql("DELETE FROM prev_loan")
+        if not paths:
+            return None
+        engine.insert_parquet(self.con, "prev_loan", paths,
+                              "loan_id, start_date, counterparty_id, balance")
+        n, total = engine.run(self.con, "SELECT count(*), sum(_prev_balance) FROM prev_loan")[0]
+        return int(n), float(total or 0)
+
+    def _fill_registered(self) -> None:
+        with self.catalog.connect() as conn:
+            rows = submissions.current(conn, "register")
+        paths = lake.files(self.home, "institution", rows)
+        self.con.raw_sql("DELETE FROM registered")
+        if paths:
+            engine.insert_parquet(self.con, "registered", paths, "institution_id")
+
+    def _fill_cp_state(self) -> None:
+        self.con.raw_sql("DELETE FROM cp_state")
+        self.con.raw_sql(
+            "INSERT INTO cp_state SELECT counterparty_id, CASE WHEN bool_and(NOT _blocked) "
+            "THEN 'valid' ELSE 'invalid' END FROM counterparty_checked GROUP BY counterparty_id")
+
+    def _macro(self, loan: validate.Checked, prev: tuple[int, float] | None
+               ) -> list[dict[str, object]]:
+        """File-level plausibility against the institution's own previous period."""
+        if prev is None:
+            return []
+        n, b = engine.run(self.con, f"SELECT count(*), sum(balance__t) FROM {loan.table}")[0]
+        out = []
+        for rule_id, old, new, what in (("W0501", prev[0], n, "number of loans"),
+                                        ("W0502", prev[1], b, "total balance")):
+            old, new = float(old or 0), float(new or 0)
+            if old > 0 and abs(new - old) / old > 0.5:
+                out.append({"rule_id": rule_id, "message":
+                            f"{what} moved from {old:,.2f} to {new:,.2f} against the previous "
+                            "period"})
+        return out
+
+    def _write(self, stage: Path, files: list[tuple[validate.Checked, readers.LoadedFile]],
+               rejected: bool, macro: list[dict[str, object]] | None = None) -> None:
+        parts = []
+        for checked, f in files:
+            ds = checked.dataset
+            if not rejected and checked.accepted:
+                engine.copy_parquet(self.con, validate.accepted_sql(self.con, checked),
+                                    stage / ds / "part-0.parquet")
+            if rejected or checked.quarantined:
+                engine.copy_parquet(self.con,
+                                    validate.quarantined_sql(self.con, checked, every=rejected),
+                                    stage / f"quarantine_{ds}" / "part-0.parquet")
+            if checked.rule_counts:
+                parts.append(engine.with_value(validate.findings_sql(self.con, checked),
+                                               "file", str(f.path)))
+        loan_file = next((str(f.path) for c, f in files if c.dataset == "loan"), "")
+        for m in macro or []:
+            parts.append(engine.values_row(validate.FINDINGS_SCHEMA, {
+                "file": loan_file, "dataset": "loan", "row": None, "field": None,
+                "rule_id": m["rule_id"], "severity": "warning", "value": None,
+                "message": m["message"]}))
+        if parts:
+            engine.copy_parquet(self.con, " UNION ALL ".join(f"({p})" for p in parts),
+                                stage / "findings" / "part-0.parquet")
+
+    # ---- the catalog transaction -------------------------------------------------------
+    def _commit(self, found: Found, content: str,
+                files: dict[str, tuple[readers.LoadedFile, validate.Checked]], stage: Path,
+                inst: str | None, period: date | None, macro: list[dict[str, object]],
+                rejected: bool = False, rate: float = 0.0) -> Outcome:
+        counts: dict[tuple[str, str], int] = {}
+        for ds, (_, checked) in files.items():
+            for rule_id, n in checked.rule_counts.items():
+                counts[(ds, rule_id)] = n
+        for m in macro:
+            counts[("loan", str(m["rule_id"]))] = 1
+        errors = sum(n for (_, r), n in counts.items() if r.startswith("E"))
+        warnings = sum(n for (_, r), n in counts.items() if r.startswith("W"))
+        rows = sum(c.rows for _, c in files.values())
+        accepted = 0 if rejected else sum(c.accepted for _, c in files.values())
+        state = ("rejected" if rejected else
+                 "accepted_with_warnings" if warnings else "accepted")
+        moved: list[Path] = []
+        try:
+            with self.catalog.begin() as conn:
+                version = submissions.next_version(conn, found.kind, inst, period)
+                sid = conn.execute(cat.submission.insert().values(
+                    kind=found.kind, institution_id=inst, period=period, version=version,
+                    state=state, content_hash=content, submitted_by=cat.actor(),
+                    received_at=cat.now(), decided_at=cat.now(), rows=rows,
+                    accepted_rows=accepted, quarantined_rows=rows - accepted, errors=errors,
+                    warnings=warnings, max_error_rate=self.max_error_rate,
+                    message=(f"error rate {rate:.1%} is over the policy's "
+                             f"{self.max_error_rate:.1%}") if rejected else None,
+                )).inserted_primary_key[0]
+                target = cat.public_id(sid)
+                for ds, (f, checked) in files.items():
+                    conn.execute(cat.submission_file.insert().values(
+                        submission_id=sid, dataset=ds, path=str(f.path), format=f.format,
+                        encoding=f.encoding, sha256=f.sha256, rows=checked.rows,
+                        accepted_rows=0 if rejected else checked.accepted))
+                for (ds, rule_id), n in sorted(counts.items()):
+                    conn.execute(cat.rule_count.insert().values(
+                        submission_id=sid, dataset=ds, rule_id=rule_id, count=n))
+                cat.log(conn, "received", target, where=str(found.where), content_hash=content)
+                cat.log(conn, state, target, rows=rows, accepted=accepted, errors=errors,
+                        warnings=warnings)
+                if not rejected:
+                    self._supersede(conn, found.kind, inst, period, sid)
+                moved = lake.publish(stage, self.home, sid, period, inst)
+        except BaseException:
+            for p in moved:
+                shutil.rmtree(p, ignore_errors=True)
+            raise
+        with self.catalog.connect() as conn:
+            row = conn.execute(sa.select(cat.submission).where(cat.submission.c.id == sid)).one()
+        return _outcome(row, str(found.where))
+
+    def _supersede(self, conn: sa.Connection, kind: str, inst: str | None, period: date | None,
+                   sid: int) -> None:
+        if kind == "register":
+            olds = submissions.current(conn, "register")
+        else:
+            olds = submissions.current(conn, kind, period, inst)
+        for old in olds:
+            if old.id == sid:
+                continue
+            conn.execute(cat.submission.update().where(cat.submission.c.id == old.id)
+                         .values(state="superseded", superseded_by=sid))
+            cat.log(conn, "superseded", cat.public_id(old.id), by=cat.public_id(sid))
+
+    def _record_malformed(self, found: Found, content: str, shas: dict[str, list[str]],
+                          bad: MalformedFile) -> Outcome:
+        """Nothing lands; the attempt and its cause are recorded for the reporting officer."""
+        with self.catalog.begin() as conn:
+            sid = conn.execute(cat.submission.insert().values(
+                kind=found.kind, version=0, state="malformed", content_hash=content,
+                submitted_by=cat.actor(), received_at=cat.now(), decided_at=cat.now(),
+                rows=0, accepted_rows=0, quarantined_rows=0, errors=1, warnings=0,
+                max_error_rate=self.max_error_rate, message=f"{bad.path}: {bad.cause}",
+            )).inserted_primary_key[0]
+            for ds, paths in found.files.items():
+                for p, sha in zip(paths, shas[ds], strict=True):
+                    culprit = p == bad.path
+                    conn.execute(cat.submission_file.insert().values(
+                        submission_id=sid, dataset=ds, path=str(p), sha256=sha,
+                        rule_id=bad.rule_id if culprit else None,
+                        error=bad.cause if culprit else None))
+            conn.execute(cat.rule_count.insert().values(
+                submission_id=sid, dataset="file", rule_id=bad.rule_id, count=1))
+            cat.log(conn, "malformed", cat.public_id(sid), file=str(bad.path),
+                    rule=bad.rule_id, cause=bad.cause)
+            row = conn.execute(sa.select(cat.submission).where(cat.submission.c.id == sid)).one()
+        return _outcome(row, str(found.where))
+
+
+def _outcome(row: sa.Row, where: str, duplicate: bool = False) -> Outcome:
+    return Outcome(
+        submission=cat.public_id(row.id), kind=row.kind, state=row.state, where=where,
+        institution_id=row.institution_id, period=row.period, rows=row.rows,
+        accepted=row.accepted_rows, quarantined=row.quarantined_rows, errors=row.errors,
+        warnings=row.warnings, message=row.message, duplicate=duplicate,
+    )
+
+
+def ingest(paths: list[Path], home: Home | None = None, *, max_error_rate: float | None = None,
+           progress: Progress | None = None) -> list[Outcome]:
+    """Collect every submission found under `paths` into the data home."""
+    home = home or Home.resolve()
+    found = discover([Path(p) for p in paths])
+    collector = Collector(home, max_error_rate)
+    outcomes = []
+    try:
+        for i, f in enumerate(found):
+            outcomes.append(collector.submit(f))
+            if progress:
+                progress("ingest", i + 1, len(found))
+    finally:
+        collector.close()
+    return outcomes

@@ -1,0 +1,212 @@
+"""Readers: turn a submitted file (CSV, Parquet, Excel) into an engine table of raw values.
+
+Chinese bank systems often export GB18030, so CSV text is checked as UTF-8 first and then as
+GB18030, and transcoded before the engine reads it. Whatever cannot be read is one clear
+`MalformedFile` naming the file and the cause; nothing else is attempted on it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from ibis.backends.duckdb import Backend
+
+from fiveareas.intake.errors import MalformedFile
+from fiveareas.model.template import template
+from fiveareas.store import engine
+
+CHUNK = 1 << 23
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet",
+           ".xlsx": "xlsx"}
+
+
+@dataclass
+class LoadedFile:
+    dataset: str
+    path: Path
+    table: str
+    format: str
+    sha256: str
+    encoding: str | None = None
+    rows: int = 0
+    columns: list[str] = field(default_factory=list)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def detect_format(path: Path) -> str:
+    """By content first (a renamed file is still what it is), then by extension."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt in (None, "parquet", "xlsx"):
+        return "csv" if fmt is None else fmt
+    return fmt
+
+
+def _check_text(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _text_encoding(path: Path) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if not head.strip():
+        raise MalformedFile(path, "E0001", "the file is empty")
+    if b"\x00" in head:
+        raise MalformedFile(path, "E0001", "binary content (NUL bytes), not CSV text")
+    for encoding in ("utf-8", "gb18030"):
+        if _check_text(path, encoding):
+            return encoding
+    raise MalformedFile(path, "E0001", "the text is neither UTF-8 nor GB18030")
+
+
+def _transcode(path: Path, work: Path) -> Path:
+    out = work / (path.stem + ".utf8.csv")
+    with open(path, encoding="gb18030", newline="") as src, open(
+        out, "w", encoding="utf-8", newline=""
+    ) as dst:
+        while chunk := src.read(CHUNK):
+            dst.write(chunk)
+    return out
+
+
+def _header(path: Path) -> tuple[list[str], str]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        line = fh.readline()
+    delimiter = "\t" if line.count("\t") > line.count(",") else ","
+    names = next(csv.reader([line], delimiter=delimiter))
+    if len(names) == 1:
+        for other in (";", "|"):
+            if other in line:
+                raise MalformedFile(
+                    path, "E0001", f"delimiter {other!r} is not accepted: use comma or tab"
+                )
+    return names, delimiter
+
+
+def _cell(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_table(path: Path) -> pa.Table:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    except Exception as exc:  # calamine raises its own error types for broken archives
+        raise MalformedFile(path, "E0001", f"not a readable Excel workbook ({exc})") from exc
+    if not rows or not any(_cell(v) for v in rows[0]):
+        raise MalformedFile(path, "E0001", "the first sheet is empty")
+    header = [str(v) for v in rows[0]]
+    body = [r for r in rows[1:] if any(_cell(v) is not None for v in r)]
+    columns = {
+        f"c{i}": pa.array([_cell(r[i]) if i < len(r) else None for r in body], pa.string())
+        for i in range(len(header))
+    }
+    table = pa.table(columns)
+    return table.rename_columns(header)
+
+
+def _parquet_names(path: Path) -> list[str]:
+    try:
+        return pq.read_schema(path).names
+    except Exception as exc:
+        raise MalformedFile(path, "E0001", f"not a readable Parquet file ({_short(exc)})") from exc
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    lines = [t for t in text if t.strip()]
+    return " ".join(lines[:3])[:400]
+
+
+def load(con: Backend, path: Path, dataset: str, name: str, work: Path) -> LoadedFile:
+    """Load `path` as engine table `name` with the template's column names, or raise."""
+    if not path.is_file():
+        raise MalformedFile(path, "E0001", "no such file")
+    if path.stat().st_size == 0:
+        raise MalformedFile(path, "E0001", "the file is empty")
+    fmt = detect_format(path)
+    loaded = LoadedFile(dataset, path, name, fmt, sha256(path))
+    try:
+        if fmt == "csv":
+            loaded.encoding = _text_encoding(path)
+            text_path = path if loaded.encoding == "utf-8" else _transcode(path, work)
+            header, delimiter = _header(text_path)
+            _check_columns(path, dataset, header)
+            engine.load_csv(con, name, text_path, delimiter)
+        elif fmt == "parquet":
+            _check_columns(path, dataset, _parquet_names(path))
+            engine.load_parquet(con, name, path)
+        else:
+            table = _xlsx_table(path)
+            _check_columns(path, dataset, table.column_names)
+            engine.load_arrow(con, name, table)
+    except MalformedFile:
+        raise
+    except Exception as exc:
+        raise MalformedFile(path, "E0001", f"{fmt} could not be parsed: {_short(exc)}") from exc
+    columns = con.table(name).columns
+    for old in columns:
+        new = old.strip().lower()
+        if new != old:
+            con.raw_sql(f'ALTER TABLE {name} RENAME COLUMN "{old}" TO "{new}"')
+    loaded.columns = [c.strip().lower() for c in columns]
+    loaded.rows = int(con.table(name).count().execute())
+    if loaded.rows == 0:
+        raise MalformedFile(path, "E0005", "the file has a header but no data rows")
+    return loaded
+
+
+def _check_columns(path: Path, dataset: str, header: list[str]) -> None:
+    names = [h.strip().lower() for h in header]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise MalformedFile(path, "E0004", "column(s) appear more than once: " + ", ".join(dupes))
+    expected = _expected(dataset)
+    missing = [c for c in expected if c not in names]
+    if missing:
+        raise MalformedFile(path, "E0002", "missing column(s): " + ", ".join(missing))
+    unknown = [n for n in names if n not in expected]
+    if unknown:
+        raise MalformedFile(path, "E0003", "unknown column(s): " + ", ".join(unknown))
+
+
+def _expected(dataset: str) -> list[str]:
+    return template()[dataset].columns

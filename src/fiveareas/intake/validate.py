@@ -1,0 +1,187 @@
+"""The validation engine: every row rule of the catalogue, in one pass per file.
+
+Each row gets a list of findings `{rule, field, value}` computed by the engine; a row with a
+blocking finding goes to quarantine, the others land. Findings are located (file, row, field)
+and worded from the catalogue. The rules themselves are the pure checks of `checks.py`.
+
+The queries run on fixed engine table names (`loan`, `counterparty`, `institution` as loaded,
+and the helper tables `cp_state`, `registered`, `prev_loan`), so each compiles once per input
+schema and is reused for every submission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pyarrow as pa
+from ibis.backends.duckdb import Backend
+
+from fiveareas.intake.catalogue import Rule, message_parts, row_rules
+from fiveareas.intake.checks import CHECKS
+from fiveareas.model.template import Field, template
+from fiveareas.store import engine
+
+PARSED_TYPES = {
+    "date": dt.date,
+    "amount": dt.Decimal(18, 2),
+    "decimal": dt.float64,
+    "integer": dt.int64,
+    "boolean": dt.boolean,
+}
+FINDING = dt.Struct({"rule": dt.string, "field": dt.string, "value": dt.string})
+FINDINGS_SCHEMA = ibis.schema({
+    "file": "string", "dataset": "string", "row": "int64", "field": "string",
+    "rule_id": "string", "severity": "string", "value": "string", "message": "string",
+})
+HELPERS = {
+    "cp_state": "_cp_id VARCHAR, _cp_state VARCHAR",
+    "registered": "institution_id VARCHAR",
+    "prev_loan": "_prev_loan_id VARCHAR, _prev_start_date DATE, "
+                 "_prev_counterparty_id VARCHAR, _prev_balance DECIMAL(18,2)",
+}
+
+
+@dataclass
+class Checked:
+    """A validated file, materialised in the engine as `{dataset}_checked`."""
+
+    dataset: str
+    rows: int = 0
+    accepted: int = 0
+    rule_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        return f"{self.dataset}_checked"
+
+    @property
+    def quarantined(self) -> int:
+        return self.rows - self.accepted
+
+
+def parsed(t: ir.Table, f: Field) -> ir.Value:
+    """The value as its template type (null when it does not parse)."""
+    col = t[f.name]
+    if f.type not in PARSED_TYPES:
+        return col if col.type().is_string() else col.cast("string")
+    if col.type().is_string():
+        col = col.strip()
+    return col.try_cast(PARSED_TYPES[f.type])
+
+
+def _prepared(con: Backend, dataset: str) -> ir.Table:
+    """Raw columns as text where the template wants text, plus parsed `name__t` columns."""
+    t = con.table(f"{dataset}_v")
+    ds = template()[dataset]
+    text = {f.name: t[f.name].cast("string") for f in ds.fields
+            if f.type not in PARSED_TYPES and not t[f.name].type().is_string()}
+    t = t.mutate(**text) if text else t
+    return t.mutate(**{f"{f.name}__t": parsed(t, f) for f in ds.fields})
+
+
+def _with_helpers(con: Backend, dataset: str, t: ir.Table) -> ir.Table:
+    """Columns from other files and periods that the cross-record rules look at."""
+    if dataset == "counterparty":
+        return t.mutate(_used=t.counterparty_id.isin(con.table("loan").counterparty_id))
+    if dataset != "loan":
+        return t
+    cp = con.table("cp_state")
+    t = t.left_join(cp, t.counterparty_id == cp._cp_id).drop("_cp_id")
+    t = t.mutate(_inst_known=t.institution_id.isin(con.table("registered").institution_id))
+    prev = con.table("prev_loan")
+    return t.left_join(prev, t.loan_id == prev._prev_loan_id).drop("_prev_loan_id")
+
+
+def _finding(rule: Rule, f: Field, fails: ir.BooleanValue, t: ir.Table) -> ir.Value:
+    found = ibis.struct({"rule": rule.id, "field": f.name, "value": t[f.name].cast("string")})
+    return ibis.ifelse(fails.fill_null(False), found, ibis.null(FINDING))
+
+
+def _checked_expr(con: Backend, dataset: str) -> ir.Table:
+    t = _with_helpers(con, dataset, _prepared(con, dataset))
+    pairs = row_rules(dataset)
+    findings = ibis.array([_finding(r, f, CHECKS[r.check](t, f), t) for r, f in pairs])
+    t = t.mutate(_findings=findings.filter(lambda x: x.notnull()))
+    return t.mutate(_blocked=t._findings.filter(lambda x: x.rule.startswith("E")).length() > 0)
+
+
+def create_helpers(con: Backend) -> None:
+    """Helper tables with fixed schemas: empty ones the collector fills per submission, and
+    the catalogue's message parts used to word findings."""
+    for name, cols in HELPERS.items():
+        con.raw_sql(f"CREATE OR REPLACE TABLE {name} ({cols})")
+    parts = [{"m_dataset": ds, **p} for ds in template().datasets for p in message_parts(ds)]
+    engine.load_arrow(con, "messages", pa.Table.from_pylist(parts))
+
+
+def check(con: Backend, dataset: str) -> Checked:
+    """Run every row rule of `dataset` on its loaded engine table; materialise the result."""
+    con.raw_sql(f"CREATE OR REPLACE VIEW {dataset}_v AS SELECT rowid + 2 AS _row, * "
+                f"FROM {dataset}")
+    key = (dataset, engine.schema_key(con, dataset),
+           engine.schema_key(con, "loan") if dataset == "counterparty" else ())
+    text = engine.sql(con, ("check", *key), lambda: _checked_expr(con, dataset))
+    out = Checked(dataset)
+    engine.materialize_sql(con, out.table, text)
+    t = con.table(out.table)
+    count_sql = engine.sql(con, ("count", dataset), lambda: t.aggregate(
+        rows=t.count(), accepted=(~t._blocked).sum()))
+    rows, accepted = engine.run(con, count_sql)[0]
+    out.rows, out.accepted = int(rows), int(accepted or 0)
+    out.rule_counts = _rule_counts(con, out)
+    return out
+
+
+def _rule_counts(con: Backend, checked: Checked) -> dict[str, int]:
+    def build() -> ir.Table:
+        t = con.table(checked.table)
+        f = t.filter(t._findings.length() > 0).select(f=t._findings.unnest())
+        return f.group_by(rule=f.f.rule).aggregate(n=f.count())
+
+    text = engine.sql(con, ("rule_counts", checked.dataset), build)
+    return {str(r): int(n) for r, n in engine.run(con, text)}
+
+
+def accepted_sql(con: Backend, checked: Checked) -> str:
+    """The landing rows, typed as the template declares."""
+    def build() -> ir.Table:
+        t = con.table(checked.table)
+        t = t.filter(~t._blocked)
+        return t.select(**{f.name: t[f"{f.name}__t"].cast(ibis.dtype(f.arrow_type))
+                           for f in template()[checked.dataset].fields})
+
+    return engine.sql(con, ("accepted", checked.dataset), build)
+
+
+def quarantined_sql(con: Backend, checked: Checked, every: bool = False) -> str:
+    """The rows kept back (all of them when the submission is rejected), as received."""
+    def build() -> ir.Table:
+        t = con.table(checked.table)
+        t = (t if every else t.filter(t._blocked)).order_by("_row")
+        return t.select("_row", *[t[f.name].cast("string").name(f.name)
+                                  for f in template()[checked.dataset].fields])
+
+    return engine.sql(con, ("quarantined", checked.dataset, every), build)
+
+
+def findings_sql(con: Backend, checked: Checked) -> str:
+    """One located finding per row, rule and field, worded from the catalogue; the file
+    path is left as the placeholder column `file` = '' for the caller to fill in."""
+    def build() -> ir.Table:
+        t = con.table(checked.table)
+        t = t.filter(t._findings.length() > 0).select("_row", f=t._findings.unnest())
+        t = t.select(row=t._row, field=t.f.field, rule_id=t.f.rule, value=t.f.value)
+        m = con.table("messages")
+        m = m.filter(m.m_dataset == checked.dataset)
+        j = t.join(m, [t.rule_id == m.m_rule, t.field == m.m_field])
+        out = j.select(
+            file=ibis.literal(""), dataset=ibis.literal(checked.dataset), row=j.row,
+            field=j.field, rule_id=j.rule_id, severity=j.m_severity, value=j.value,
+            message=j.m_prefix.concat(j.value.fill_null(""), j.m_suffix),
+        ).order_by(["row", "rule_id"])
+        return out.cast(FINDINGS_SCHEMA)
+
+    return engine.sql(con, ("findings", checked.dataset), build)

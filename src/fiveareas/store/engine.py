@@ -1,0 +1,120 @@
+"""The compute engine: the one place that knows it is talking to DuckDB.
+
+Everything above works on Ibis expressions, so the same queries can later run on Spark;
+engine-specific SQL (file readers, settings) lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+from ibis.backends.duckdb import Backend
+
+from fiveareas.store.home import Home
+
+
+def connect(home: Home) -> Backend:
+    """An in-process DuckDB with bounded memory that spills to the data home."""
+    spill = home.tmp / "duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    con = ibis.duckdb.connect(
+        threads=int(os.environ.get("FIVEAREAS_THREADS", os.cpu_count() or 2)),
+        memory_limit=os.environ.get("FIVEAREAS_MEMORY_LIMIT", "3GB"),
+        temp_directory=str(spill),
+        preserve_insertion_order=True,
+    )
+    return con
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def load_csv(con: Backend, name: str, path: Path, delimiter: str) -> None:
+    """Load a UTF-8 CSV as all-text columns, strictly: a ragged or truncated row fails."""
+    con.raw_sql(
+        f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_csv({_q(str(path))}, "
+        f"delim={_q(delimiter)}, header=true, all_varchar=true, quote='\"', escape='\"', "
+        "strict_mode=true, null_padding=false, sample_size=-1)"
+    )
+
+
+def load_parquet(con: Backend, name: str, path: Path) -> None:
+    con.raw_sql(
+        f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet({_q(str(path))})"
+    )
+
+
+def read_parquet_files(con: Backend, paths: list[Path]) -> ir.Table:
+    return con.read_parquet([str(p) for p in paths])
+
+
+def drop(con: Backend, *names: str) -> None:
+    for n in names:
+        con.raw_sql(f"DROP TABLE IF EXISTS {n}")
+
+
+def load_arrow(con: Backend, name: str, table: object) -> None:
+    """Copy an in-memory Arrow table into engine table `name`."""
+    raw = con.con
+    raw.register(f"{name}__arrow", table)
+    try:
+        raw.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}__arrow")
+    finally:
+        raw.unregister(f"{name}__arrow")
+
+
+_SQL: dict[tuple[object, ...], str] = {}
+
+
+def sql(con: Backend, key: tuple[object, ...], build: Callable[[], ir.Expr]) -> str:
+    """Compile an expression once per key: the collect path runs the same queries on
+    same-named tables for every submission, and compiling costs more than running them."""
+    if key not in _SQL:
+        _SQL[key] = str(con.compile(build()))
+    return _SQL[key]
+
+
+def schema_key(con: Backend, name: str) -> tuple[tuple[str, str], ...]:
+    return tuple((c, str(t)) for c, t in con.table(name).schema().items())
+
+
+def run(con: Backend, text: str) -> list[tuple[object, ...]]:
+    return con.raw_sql(text).fetchall()
+
+
+def materialize_sql(con: Backend, name: str, text: str) -> None:
+    con.raw_sql(f"CREATE OR REPLACE TABLE {name} AS {text}")
+
+
+def copy_parquet(con: Backend, text: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con.raw_sql(f"COPY ({text}) TO {_q(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+
+
+def insert_parquet(con: Backend, table: str, paths: list[Path], columns: str) -> None:
+    files = "[" + ", ".join(_q(str(p)) for p in paths) + "]"
+    con.raw_sql(f"INSERT INTO {table} SELECT {columns} FROM read_parquet({files})")
+
+
+def with_value(text: str, column: str, value: str) -> str:
+    """The query with one column replaced by a constant."""
+    return f"SELECT * REPLACE ({_q(value)} AS {column}) FROM ({text})"
+
+
+def values_row(schema: ibis.Schema, row: dict[str, object]) -> str:
+    """One literal row with the given schema, as a query."""
+    items = []
+    for name, dtype in schema.items():
+        v = row.get(name)
+        lit = "NULL" if v is None else _q(str(v)) if dtype.is_string() else str(v)
+        items.append(f"CAST({lit} AS {con_type(dtype)}) AS {name}")
+    return "SELECT " + ", ".join(items)
+
+
+def con_type(dtype: object) -> str:
+    return {"string": "VARCHAR", "int64": "BIGINT"}[str(dtype)]

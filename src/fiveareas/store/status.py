@@ -1,0 +1,57 @@
+"""What the catalog says about submissions, shaped for people (CLI tables, API)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from fiveareas.store.catalog import CURRENT, submission, submission_file
+
+s = submission.c
+
+
+def by_period(conn: sa.Connection) -> list[sa.Row]:
+    """Per period: institutions in force, submissions, rows accepted/quarantined, superseded."""
+    cur = s.state.in_(CURRENT)
+    q = (
+        sa.select(
+            s.period,
+            sa.func.count(sa.distinct(sa.case((cur, s.institution_id)))).label("institutions"),
+            sa.func.count().label("submissions"),
+            sa.func.sum(sa.case((cur, s.accepted_rows), else_=0)).label("accepted"),
+            sa.func.sum(sa.case((cur, s.quarantined_rows), else_=0)).label("quarantined"),
+            sa.func.sum(sa.case((s.state == "superseded", 1), else_=0)).label("superseded"),
+            sa.func.sum(sa.case((s.state == "rejected", 1), else_=0)).label("rejected"),
+            sa.func.sum(sa.case((cur, s.warnings), else_=0)).label("warnings"),
+        )
+        .where(s.kind == "loan_book", s.period.is_not(None))
+        .group_by(s.period)
+        .order_by(s.period)
+    )
+    return list(conn.execute(q))
+
+
+def submissions(conn: sa.Connection, period: date | None = None, institution: str | None = None,
+                every: bool = False, limit: int | None = None) -> list[sa.Row]:
+    """Submissions, newest first; by default only those in force or needing attention."""
+    q = sa.select(submission)
+    if period is not None:
+        q = q.where(s.period == period)
+    if institution is not None:
+        q = q.where(s.institution_id == institution)
+    if not every:
+        q = q.where(s.state != "superseded")
+    q = q.order_by(s.id.desc())
+    if limit:
+        q = q.limit(limit)
+    return list(conn.execute(q))
+
+
+def files(conn: sa.Connection, sid: int) -> list[sa.Row]:
+    return list(conn.execute(
+        sa.select(submission_file).where(submission_file.c.submission_id == sid)))
+
+
+def get(conn: sa.Connection, sid: int) -> sa.Row | None:
+    return conn.execute(sa.select(submission).where(s.id == sid)).first()
