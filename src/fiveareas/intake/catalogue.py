@@ -47,9 +47,8 @@ class Rule:
 
 
 def _rule(raw: dict[str, Any]) -> Rule:
-    rule = Rule(
-        **{**raw, "datasets": tuple(raw.get("datasets", ())), "fields": tuple(raw.get("fields", ()))}
-    )
+    lists = {k: tuple(raw.get(k, ())) for k in ("datasets", "fields")}
+    rule = Rule(**{**raw, **lists})
     if rule.phase not in PHASES or rule.scope not in SCOPES or rule.id[0] not in "EW":
         raise ValueError(f"rule {rule.id}: bad phase, scope or id")
     return rule

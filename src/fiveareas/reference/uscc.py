@@ -30,7 +30,9 @@ def is_valid(code: str) -> bool:
     return bool(SHAPE.match(code)) and check_character(code[:17]) == code[17]
 
 
-def generate(rng: np.random.Generator, n: int, prefix: str = "91", division: str = "310115") -> list[str]:
+def generate(
+    rng: np.random.Generator, n: int, prefix: str = "91", division: str = "310115"
+) -> list[str]:
     """`n` distinct-looking valid codes: registration prefix, division code, random body."""
     body = rng.integers(0, len(ALPHABET), size=(n, 9))
     weights = np.array(WEIGHTS, dtype=np.int64)

@@ -46,7 +46,9 @@ submission_file = sa.Table(
     "submission_file",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False, index=True),
+    sa.Column(
+        "submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False, index=True
+    ),
     sa.Column("dataset", sa.String(32), nullable=False),
     sa.Column("path", sa.Text, nullable=False),
     sa.Column("format", sa.String(16)),

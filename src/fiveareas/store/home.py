@@ -30,4 +30,5 @@ class Home:
 
     @property
     def catalog_url(self) -> str:
-        return os.environ.get("FIVEAREAS_CATALOG_URL") or f"sqlite:///{self.root / 'catalog.sqlite'}"
+        default = f"sqlite:///{self.root / 'catalog.sqlite'}"
+        return os.environ.get("FIVEAREAS_CATALOG_URL") or default

@@ -19,7 +19,7 @@ def by_hash(conn: sa.Connection, kind: str, content_hash: str) -> sa.Row | None:
 
 def current(conn: sa.Connection, kind: str = "loan_book", period: date | None = None,
             institution_id: str | None = None) -> list[sa.Row]:
-    """The submissions in force (accepted, not superseded), optionally for one period/institution."""
+    """The submissions in force (accepted, not superseded), for a period/institution if given."""
     q = sa.select(submission).where(submission.c.kind == kind, submission.c.state.in_(CURRENT))
     if period is not None:
         q = q.where(submission.c.period == period)

@@ -37,7 +37,9 @@ def upgrade() -> None:
     op.create_table(
         "submission_file",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False, index=True),
+        sa.Column(
+        "submission_id", sa.Integer, sa.ForeignKey("submission.id"), nullable=False, index=True
+    ),
         sa.Column("dataset", sa.String(32), nullable=False),
         sa.Column("path", sa.Text, nullable=False),
         sa.Column("format", sa.String(16)),
