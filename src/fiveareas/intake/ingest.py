@@ -67,10 +67,13 @@ class Collector:
     def submit(self, found: Found) -> Outcome:
         paths = {ds: files for ds, files in found.files.items()}
         shas = {ds: [readers.sha256(p) for p in fs] for ds, fs in sorted(paths.items())}
-        content = hashlib.sha256(repr((found.kind, sorted(shas.items()))).encode()).hexdigest()
         with self.catalog.begin() as conn:
+            # The same files checked against another register are another submission.
+            register = [r.id for r in submissions.current(conn, "register")]
+            basis = (found.kind, sorted(shas.items()), register if found.kind != "register" else [])
+            content = hashlib.sha256(repr(basis).encode()).hexdigest()
             seen = submissions.by_hash(conn, found.kind, content)
-            if seen is not None:
+            if seen is not None and seen.state != "superseded":
                 cat.log(conn, "duplicate_ignored", cat.public_id(seen.id), where=str(found.where))
                 return _outcome(seen, str(found.where), duplicate=True)
         stage = lake.staging(self.home)
@@ -98,7 +101,7 @@ class Collector:
         for ds in wanted:
             files = found.files.get(ds, [])
             if len(files) != 1:
-                what = "no" if not files else f"{len(files)}"
+                what = "none" if not files else f"{len(files)}"
                 raise MalformedFile(found.where, "E0007",
                                     f"a loan-book submission needs one {ds} file; found {what}")
         for ds, files in found.files.items():
@@ -154,8 +157,12 @@ class Collector:
             return None
         engine.insert_parquet(self.con, "prev_loan", paths,
                               "loan_id, start_date, counterparty_id, balance")
-        n, total = engine.run(self.con, "SELECT count(*), sum(_prev_balance) FROM prev_loan")[0]
-        return int(n), float(total or 0)
+        with self.catalog.connect() as conn:
+            n = conn.execute(sa.select(sa.func.sum(cat.submission_file.c.rows)).where(
+                cat.submission_file.c.submission_id == rows[0].id,
+                cat.submission_file.c.dataset == "loan")).scalar_one()
+        (total,) = engine.run(self.con, "SELECT sum(_prev_balance) FROM prev_loan")[0]
+        return int(n or 0), float(total or 0)
 
     def _fill_registered(self) -> None:
         with self.catalog.connect() as conn:
@@ -176,15 +183,18 @@ class Collector:
         """File-level plausibility against the institution's own previous period."""
         if prev is None:
             return []
+        # Loan counts compare whole files; balances compare what the engine could read of
+        # this file with what landed of the previous one (quarantined values are unknown).
         n, b = engine.run(self.con, f"SELECT count(*), sum(balance__t) FROM {loan.table}")[0]
         out = []
-        for rule_id, old, new, what in (("W0501", prev[0], n, "number of loans"),
-                                        ("W0502", prev[1], b, "total balance")):
+        for rule_id, old, new, what, fmt in (
+            ("W0501", prev[0], n, "number of loans", ",.0f"),
+            ("W0502", prev[1], b, "total balance", ",.2f"),
+        ):
             old, new = float(old or 0), float(new or 0)
             if old > 0 and abs(new - old) / old > 0.5:
-                out.append({"rule_id": rule_id, "message":
-                            f"{what} moved from {old:,.2f} to {new:,.2f} against the previous "
-                            "period"})
+                out.append({"rule_id": rule_id, "message": f"{what} moved from {old:{fmt}} to "
+                            f"{new:{fmt}} against the previous period"})
         return out
 
     def _write(self, stage: Path, files: list[tuple[validate.Checked, readers.LoadedFile]],

@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,9 +152,19 @@ def _parquet_names(path: Path) -> list[str]:
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    lines = [t for t in text if t.strip()]
-    return " ".join(lines[:3])[:400]
+    """The engine's error in a sentence: its first line, and the CSV line it names."""
+    text = str(exc)
+    lines = [t.strip() for t in text.strip().splitlines() if t.strip()]
+    where = re.search(r"CSV Error on Line: (\d+)", text)
+    if where:
+        found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+        if found:
+            return (f"line {where.group(1)} has {found.group(2)} fields where the header has "
+                    f"{found.group(1)} (a truncated file or a stray delimiter?)")
+        if "quote" in text.lower():
+            return f"line {where.group(1)}: a quoted value is never closed"
+        return f"line {where.group(1)}: " + lines[0][:200]
+    return " ".join(lines[:2])[:300]
 
 
 def load(con: Backend, path: Path, dataset: str, name: str, work: Path) -> LoadedFile:
@@ -170,7 +181,7 @@ def load(con: Backend, path: Path, dataset: str, name: str, work: Path) -> Loade
             text_path = path if loaded.encoding == "utf-8" else _transcode(path, work)
             header, delimiter = _header(text_path)
             _check_columns(path, dataset, header)
-            engine.load_csv(con, name, text_path, delimiter)
+            engine.load_csv(con, name, text_path, delimiter, [h.strip() for h in header])
         elif fmt == "parquet":
             _check_columns(path, dataset, _parquet_names(path))
             engine.load_parquet(con, name, path)

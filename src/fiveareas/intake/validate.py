@@ -119,8 +119,7 @@ def create_helpers(con: Backend) -> None:
 
 def check(con: Backend, dataset: str) -> Checked:
     """Run every row rule of `dataset` on its loaded engine table; materialise the result."""
-    con.raw_sql(f"CREATE OR REPLACE VIEW {dataset}_v AS SELECT rowid + 2 AS _row, * "
-                f"FROM {dataset}")
+    engine.row_view(con, dataset)
     key = (dataset, engine.schema_key(con, dataset),
            engine.schema_key(con, "loan") if dataset == "counterparty" else ())
     text = engine.sql(con, ("check", *key), lambda: _checked_expr(con, dataset))

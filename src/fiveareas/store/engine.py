@@ -34,13 +34,27 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def load_csv(con: Backend, name: str, path: Path, delimiter: str) -> None:
-    """Load a UTF-8 CSV as all-text columns, strictly: a ragged or truncated row fails."""
+def load_csv(con: Backend, name: str, path: Path, delimiter: str, header: list[str]) -> None:
+    """Load a UTF-8 CSV as all-text columns with the given header, strictly and without
+    sniffing: a row with too few or too many fields, or an unterminated quote, fails."""
+    columns = "{" + ", ".join(f"{_q(h)}: 'VARCHAR'" for h in header) + "}"
     con.raw_sql(
         f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_csv({_q(str(path))}, "
-        f"delim={_q(delimiter)}, header=true, all_varchar=true, quote='\"', escape='\"', "
-        "strict_mode=true, null_padding=false, sample_size=-1)"
+        f"delim={_q(delimiter)}, header=true, auto_detect=false, columns={columns}, "
+        "quote='\"', escape='\"', strict_mode=true, null_padding=false)"
     )
+
+
+def row_view(con: Backend, name: str) -> None:
+    """`{name}_v`: the loaded rows with their spreadsheet row number (header = row 1), and
+    blank text as no value, whatever format the file came in."""
+    cols = []
+    for col, dtype in con.table(name).schema().items():
+        q = '"' + col.replace('"', '""') + '"'
+        cols.append(f"CASE WHEN trim({q}) = '' THEN NULL ELSE {q} END AS {q}"
+                    if dtype.is_string() else q)
+    con.raw_sql(f"CREATE OR REPLACE VIEW {name}_v AS SELECT rowid + 2 AS _row, "
+                f"{', '.join(cols)} FROM {name}")
 
 
 def load_parquet(con: Backend, name: str, path: Path) -> None:
