@@ -57,11 +57,9 @@ def generate(
 
         manifest = generate_city(out, scale=scale, start=start, months=months, seed=seed,
                                  fmt=fmt, encoding=encoding, progress=tick)
-    periods = manifest.get("periods", {})
-    rows = sum(v["loan_rows"] for p in periods.values() for v in p["institutions"].values()) \
-        if isinstance(periods, dict) and periods and "institutions" in next(iter(periods.values()))\
-        else None
-    console.print(f"wrote {out}" + (f": {rows:,} loan rows" if rows else ""))
+    rows = sum(i["loan_rows"] for p in manifest["periods"] for i in p["institutions"].values())
+    console.print(f"wrote {out}: {manifest['institutions']:,} institutions, "
+                  f"{len(manifest['periods'])} periods, {rows:,} loan rows")
 
 
 @app.command()
@@ -112,9 +110,10 @@ def status(
     with engine.connect() as conn:
         if period is None and institution is None:
             table = Table(title="submissions by period (rows in force)")
-            for col in ("period", "institutions", "submissions", "accepted rows",
-                        "quarantined rows", "warnings", "superseded", "rejected"):
-                table.add_column(col, justify="left" if col == "period" else "right")
+            table.add_column("period", no_wrap=True, min_width=10)
+            for col in ("institutions", "submissions", "accepted rows", "quarantined rows",
+                        "warnings", "superseded", "rejected"):
+                table.add_column(col, justify="right")
             for r in st.by_period(conn):
                 table.add_row(str(r.period), f"{r.institutions:,}", f"{r.submissions:,}",
                               f"{r.accepted or 0:,}", f"{r.quarantined or 0:,}",
@@ -128,7 +127,7 @@ def status(
         table = Table(title="submissions")
         for col in ("id", "period", "institution", "version", "state", "rows", "accepted",
                     "quarantined", "errors", "warnings", "superseded by"):
-            table.add_column(col)
+            table.add_column(col, no_wrap=col in ("id", "period", "institution"))
         for r in st.submissions(conn, _period(period), institution, every):
             table.add_row(public_id(r.id), str(r.period or ""), r.institution_id or "",
                           str(r.version), r.state, f"{r.rows:,}", f"{r.accepted_rows:,}",
