@@ -109,10 +109,10 @@ def status(
     engine = open_catalog(Home.resolve(home).catalog_url)
     with engine.connect() as conn:
         if period is None and institution is None:
-            table = Table(title="submissions by period (rows in force)")
+            table = Table(title="submissions by period (rows of the versions in force)")
             table.add_column("period", no_wrap=True, min_width=10)
-            for col in ("institutions", "submissions", "accepted rows", "quarantined rows",
-                        "warnings", "superseded", "rejected"):
+            for col in ("banks", "subm.", "accepted", "quarantined", "warnings",
+                        "superseded", "rejected"):
                 table.add_column(col, justify="right")
             for r in st.by_period(conn):
                 table.add_row(str(r.period), f"{r.institutions:,}", f"{r.submissions:,}",
@@ -125,13 +125,13 @@ def status(
                               f"{public_id(rows[0].id)} {rows[0].message}")
             return
         table = Table(title="submissions")
-        for col in ("id", "period", "institution", "version", "state", "rows", "accepted",
-                    "quarantined", "errors", "warnings", "superseded by"):
-            table.add_column(col, no_wrap=col in ("id", "period", "institution"))
+        for col in ("id", "period", "institution", "v", "state", "rows", "accepted",
+                    "quarantined", "errors/warnings", "superseded by"):
+            table.add_column(col, no_wrap=col in ("id", "period", "state", "superseded by"))
         for r in st.submissions(conn, _period(period), institution, every):
             table.add_row(public_id(r.id), str(r.period or ""), r.institution_id or "",
                           str(r.version), r.state, f"{r.rows:,}", f"{r.accepted_rows:,}",
-                          f"{r.quarantined_rows:,}", f"{r.errors:,}", f"{r.warnings:,}",
+                          f"{r.quarantined_rows:,}", f"{r.errors:,} / {r.warnings:,}",
                           public_id(r.superseded_by) if r.superseded_by else "")
         console.print(table)
 

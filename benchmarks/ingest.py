@@ -1,0 +1,251 @@
+"""Ingest benchmark: `ingest()` of one loan-book submission against a bare DuckDB copy.
+
+    .venv/bin/python benchmarks/ingest.py [--rows 1e6,1e7] [--formats parquet,csv]
+
+For each size and format, two measurements run in the same invocation, each in a fresh
+subprocess so that its peak memory (RSS high-water mark, from `os.wait4`) is its own:
+
+- baseline: `COPY (SELECT * FROM read_parquet|read_csv(loans)) TO ... (FORMAT parquet)`, the
+  floor for reading the loans file and writing it back as Parquet;
+- ingest: `ingest([book], home)` into a fresh data home whose register was ingested first
+  (not timed): hashing, loading, every rule of the catalogue, quarantine, findings and the
+  catalog commit. The phases are timed by wrapping the functions `Collector` calls (exclusive
+  time, a few `perf_counter` calls per phase, so the overhead is nil).
+
+Rows per second count loan rows (the counterparty file, N/3 rows, is extra work for ingest).
+Input comes from `benchmarks/_data.py` and is cached under benchmarks/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _data import OUT, submission  # noqa: E402
+
+PHASES = ("hash", "load", "identity", "compile (ibis to SQL)", "validate: materialise",
+          "validate: rule counts", "validate: other", "cross-file helpers", "write accepted",
+          "write quarantine", "write findings", "catalog commit", "other")
+
+
+# ---- children: one measurement each ------------------------------------------------------
+def _baseline(rows: int, fmt: str, work: Path) -> dict[str, Any]:
+    """The bare copy, with DuckDB's defaults (all cores, 80% of memory, snappy)."""
+    import duckdb
+
+    src = submission(rows).loans(fmt)
+    reader = f"read_parquet('{src}')" if fmt == "parquet" else f"read_csv('{src}')"
+    out = work / "copy.parquet"
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    con.execute(f"COPY (SELECT * FROM {reader}) TO '{out}' (FORMAT parquet)")
+    seconds = time.perf_counter() - t0
+    n = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()
+    con.close()
+    return {"seconds": seconds, "rows": n[0] if n else 0}
+
+
+class Phases:
+    """Exclusive wall time per phase: a nested phase's time is taken off its caller's."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._stack: list[str] = []
+
+    def wrap(self, owner: object, attr: str, label: str | Callable[..., str]) -> None:
+        fn = getattr(owner, attr)
+
+        @functools.wraps(fn)
+        def timed(*args: Any, **kw: Any) -> Any:
+            name = label(*args, **kw) if callable(label) else label
+            self._stack.append(name)
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kw)
+            finally:
+                dt = time.perf_counter() - t0
+                self._stack.pop()
+                self.seconds[name] = self.seconds.get(name, 0.0) + dt
+                if self._stack:
+                    parent = self._stack[-1]
+                    self.seconds[parent] = self.seconds.get(parent, 0.0) - dt
+
+        setattr(owner, attr, timed)
+
+
+def _write_label(*args: Any, **kw: Any) -> str:
+    path = next(a for a in (*args, *kw.values()) if isinstance(a, Path))
+    folder = path.parent.name
+    if folder.startswith("quarantine_"):
+        return "write quarantine"
+    return "write findings" if folder == "findings" else "write accepted"
+
+
+# (module or class, attribute, phase). Only the attributes that exist are wrapped, so the
+# breakdown survives refactoring of the source; unwrapped work shows up under "other".
+def _targets() -> list[tuple[object, str, str | Callable[..., str]]]:
+    from fiveareas.intake import ingest as ingest_mod
+    from fiveareas.intake import readers, validate
+    from fiveareas.store import engine
+
+    c = ingest_mod.Collector
+    return [
+        (c, "submit", "other"),
+        (readers, "sha256", "hash"),
+        (readers, "load", "load"),
+        (c, "_identity", "identity"),
+        (engine, "sql", "compile (ibis to SQL)"),
+        (validate, "check", "validate: other"),
+        (engine, "materialize", "validate: materialise"),
+        (engine, "materialize_sql", "validate: materialise"),
+        (validate, "rule_counts", "validate: rule counts"),
+        (validate, "_rule_counts", "validate: rule counts"),
+        (c, "_previous", "cross-file helpers"),
+        (c, "_fill_cp_state", "cross-file helpers"),
+        (c, "_fill_registered", "cross-file helpers"),
+        (c, "_cp_state", "cross-file helpers"),
+        (c, "_registered", "cross-file helpers"),
+        (c, "_macro", "cross-file helpers"),
+        (engine, "write_parquet", _write_label),
+        (engine, "copy_parquet", _write_label),
+        (c, "_commit", "catalog commit"),
+    ]
+
+
+def _instrument() -> Phases:
+    ph = Phases()
+    for owner, attr, label in _targets():
+        if hasattr(owner, attr):
+            ph.wrap(owner, attr, label)
+    return ph
+
+
+def source_hash() -> str:
+    """The figures belong to one state of the source (there may be no commit to name)."""
+    import hashlib
+
+    import fiveareas
+
+    root = Path(fiveareas.__file__).parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.suffix in (".py", ".yaml") and "__pycache__" not in p.parts:
+            h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _ingest(rows: int, fmt: str, work: Path) -> dict[str, Any]:
+    """ingest() of the submission into a fresh home, the register ingested first."""
+    from fiveareas.intake.ingest import ingest
+    from fiveareas.store.home import Home
+
+    sub = submission(rows)
+    home = Home.resolve(work / "home")
+    ingest([sub.register], home)
+    phases = _instrument()
+    t0 = time.perf_counter()
+    (out,) = ingest([sub.books[fmt]], home)
+    seconds = time.perf_counter() - t0
+    phases.seconds["setup + close"] = seconds - sum(phases.seconds.values())
+    return {"seconds": seconds, "rows": rows, "state": out.state, "all_rows": out.rows,
+            "accepted": out.accepted, "quarantined": out.quarantined, "errors": out.errors,
+            "warnings": out.warnings, "phases": phases.seconds}
+
+
+def child(kind: str, rows: int, fmt: str, work: Path) -> None:
+    run = _baseline if kind == "baseline" else _ingest
+    print(json.dumps(run(rows, fmt, work)))
+
+
+# ---- parent ------------------------------------------------------------------------------
+def measure(kind: str, rows: int, fmt: str) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter; its own peak RSS comes from wait4."""
+    work = OUT / "work" / f"{kind}_{fmt}_{rows}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    cmd = [sys.executable, __file__, "--child", kind, "--rows", str(rows), "--formats", fmt,
+           "--work", str(work)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    text = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    shutil.rmtree(work, ignore_errors=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{kind} {fmt} {rows}: child failed ({proc.returncode})")
+    result = json.loads(text.strip().splitlines()[-1])
+    result["peak_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux
+    return result
+
+
+def _rows_arg(text: str) -> list[int]:
+    return [int(float(x)) for x in text.split(",") if x]
+
+
+def _line(kind: str, fmt: str, r: dict[str, Any]) -> str:
+    return (f"{kind:8} {fmt:7} {r['rows']:>12,} rows {r['seconds']:8.2f} s "
+            f"{r['rows'] / r['seconds']:>12,.0f} rows/s  peak {r['peak_mb']:>7,.0f} MB")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=_rows_arg, default=[1_000_000, 10_000_000])
+    ap.add_argument("--formats", default="parquet,csv")
+    ap.add_argument("--child", choices=("baseline", "ingest"))
+    ap.add_argument("--work", type=Path)
+    args = ap.parse_args()
+    formats = [f for f in args.formats.split(",") if f]
+    if args.child:
+        child(args.child, args.rows[0], formats[0], args.work)
+        return
+    print(f"nproc {os.cpu_count()}, python {sys.version.split()[0]}, "
+          f"source {source_hash()}", flush=True)
+    table: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = []
+    for rows in args.rows:
+        t0 = time.perf_counter()
+        submission(rows)
+        print(f"input {rows:,} loans ready ({time.perf_counter() - t0:.1f} s)", flush=True)
+        for fmt in formats:
+            print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
+            base = measure("baseline", rows, fmt)
+            print(_line("baseline", fmt, base), flush=True)
+            ing = measure("ingest", rows, fmt)
+            print(_line("ingest", fmt, ing) + f"  x{ing['seconds'] / base['seconds']:.1f}  "
+                  f"{ing['state']}: {ing['all_rows']:,} rows, {ing['quarantined']:,} "
+                  f"quarantined, {ing['errors']:,} errors, {ing['warnings']:,} warnings",
+                  flush=True)
+            table.append((rows, fmt, base, ing))
+    print()
+    print("| rows | format | baseline s | ingest s | ingest rows/s | ingest / baseline "
+          "| baseline peak MB | ingest peak MB |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for rows, fmt, base, ing in table:
+        print(f"| {rows:,} | {fmt} | {base['seconds']:.2f} | {ing['seconds']:.2f} "
+              f"| {rows / ing['seconds']:,.0f} | {ing['seconds'] / base['seconds']:.1f} "
+              f"| {base['peak_mb']:,.0f} | {ing['peak_mb']:,.0f} |")
+    print()
+    print("Ingest phases, seconds (exclusive wall time):")
+    print()
+    cols = [f"{rows:,} {fmt}" for rows, fmt, _, _ in table]
+    print("| phase | " + " | ".join(cols) + " |")
+    print("|---|" + "---:|" * len(cols))
+    for name in (*PHASES, "setup + close"):
+        vals = [ing["phases"].get(name, 0.0) for _, _, _, ing in table]
+        print(f"| {name} | " + " | ".join(f"{v:.2f}" for v in vals) + " |")
+    print("| **total** | " + " | ".join(f"{ing['seconds']:.2f}" for *_, ing in table) + " |")
+
+
+if __name__ == "__main__":
+    main()
