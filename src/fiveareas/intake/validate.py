@@ -1,7 +1,7 @@
 """The validation engine: every row rule of the catalogue, in one pass per file.
 
-Each row gets a list of findings `{rule, field, value}` computed by the engine; a row with a
-blocking finding goes to quarantine, the others land. Findings are located (file, row, field)
+Each row gets one flag per (rule, field) computed by the engine; a row with a blocking
+flag goes to quarantine, the others land. Findings are located (file, row, field)
 and worded from the catalogue. The rules themselves are the pure checks of `checks.py`.
 
 The queries run on fixed engine table names (`loan`, `counterparty`, `institution` as loaded,
@@ -31,7 +31,6 @@ PARSED_TYPES = {
     "integer": dt.int64,
     "boolean": dt.boolean,
 }
-FINDING = dt.Struct({"rule": dt.string, "field": dt.string, "value": dt.string})
 FINDINGS_SCHEMA = ibis.schema({
     "file": "string", "dataset": "string", "row": "int64", "field": "string",
     "rule_id": "string", "severity": "string", "value": "string", "message": "string",
@@ -95,17 +94,20 @@ def _with_helpers(con: Backend, dataset: str, t: ir.Table) -> ir.Table:
     return t.left_join(prev, t.loan_id == prev._prev_loan_id).drop("_prev_loan_id")
 
 
-def _finding(rule: Rule, f: Field, fails: ir.BooleanValue, t: ir.Table) -> ir.Value:
-    found = ibis.struct({"rule": rule.id, "field": f.name, "value": t[f.name].cast("string")})
-    return ibis.ifelse(fails.fill_null(False), found, ibis.null(FINDING))
+def _flag(rule: Rule, f: Field) -> str:
+    return f"_f_{rule.id}_{f.name}"
 
 
 def _checked_expr(con: Backend, dataset: str) -> ir.Table:
+    """One boolean column per (rule, field) and `_blocked`, the OR of the blocking ones.
+    Plain boolean columns keep the pass cheap; findings are drawn from them afterwards, so
+    only the failing rows are ever turned into text."""
     t = _with_helpers(con, dataset, _prepared(con, dataset))
     pairs = row_rules(dataset)
-    findings = ibis.array([_finding(r, f, CHECKS[r.check](t, f), t) for r, f in pairs])
-    t = t.mutate(_findings=findings.filter(lambda x: x.notnull()))
-    return t.mutate(_blocked=t._findings.filter(lambda x: x.rule.startswith("E")).length() > 0)
+    flags = {_flag(r, f): CHECKS[r.check](t, f).fill_null(False) for r, f in pairs}
+    t = t.mutate(**flags)
+    blocking = [t[_flag(r, f)] for r, f in pairs if r.blocking]
+    return t.mutate(_blocked=ibis.or_(*blocking) if blocking else ibis.literal(False))
 
 
 def create_helpers(con: Backend) -> None:
@@ -135,13 +137,18 @@ def check(con: Backend, dataset: str) -> Checked:
 
 
 def _rule_counts(con: Backend, checked: Checked) -> dict[str, int]:
+    pairs = row_rules(checked.dataset)
+
     def build() -> ir.Table:
         t = con.table(checked.table)
-        f = t.filter(t._findings.length() > 0).select(f=t._findings.unnest())
-        return f.group_by(rule=f.f.rule).aggregate(n=f.count())
+        return t.aggregate(**{_flag(r, f): t[_flag(r, f)].sum() for r, f in pairs})
 
     text = engine.sql(con, ("rule_counts", checked.dataset), build)
-    return {str(r): int(n) for r, n in engine.run(con, text)}
+    counts: dict[str, int] = {}
+    for (r, _), n in zip(pairs, engine.run(con, text)[0], strict=True):
+        if n:
+            counts[r.id] = counts.get(r.id, 0) + int(n)
+    return counts
 
 
 def accepted_sql(con: Backend, checked: Checked) -> str:
@@ -171,11 +178,16 @@ def findings_sql(con: Backend, checked: Checked) -> str:
     path is left as the placeholder column `file` = '' for the caller to fill in."""
     def build() -> ir.Table:
         t = con.table(checked.table)
-        t = t.filter(t._findings.length() > 0).select("_row", f=t._findings.unnest())
-        t = t.select(row=t._row, field=t.f.field, rule_id=t.f.rule, value=t.f.value)
+        parts = [
+            t.filter(t[_flag(r, f)]).select(
+                row=t._row, field=ibis.literal(f.name), rule_id=ibis.literal(r.id),
+                value=t[f.name].cast("string"))
+            for r, f in row_rules(checked.dataset)
+        ]
+        found = ibis.union(*parts) if len(parts) > 1 else parts[0]
         m = con.table("messages")
         m = m.filter(m.m_dataset == checked.dataset)
-        j = t.join(m, [t.rule_id == m.m_rule, t.field == m.m_field])
+        j = found.join(m, [found.rule_id == m.m_rule, found.field == m.m_field])
         out = j.select(
             file=ibis.literal(""), dataset=ibis.literal(checked.dataset), row=j.row,
             field=j.field, rule_id=j.rule_id, severity=j.m_severity, value=j.value,
