@@ -63,10 +63,6 @@ def load_parquet(con: Backend, name: str, path: Path) -> None:
     )
 
 
-def read_parquet_files(con: Backend, paths: list[Path]) -> ir.Table:
-    return con.read_parquet([str(p) for p in paths])
-
-
 def drop(con: Backend, *names: str) -> None:
     for n in names:
         con.raw_sql(f"DROP TABLE IF EXISTS {n}")
