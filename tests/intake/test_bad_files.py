@@ -29,6 +29,7 @@ from fiveareas.model.template import template
 from fiveareas.store import catalog as cat
 from fiveareas.store.home import Home
 from tests.conftest import COUNTERPARTIES, INSTITUTIONS, LOANS, loan, write_book, write_csv
+from tests.intake.readback import catalog, lake_rows, rule_counts, submission_row
 
 LOAN_SUM = decimal.Decimal("670000.00")  # balances of LOANS: 500000 + 120000 + 50000
 OTHER = [dict(r, institution_id="B0002") for r in LOANS]  # the valid submission alongside
@@ -106,16 +107,6 @@ def zip_bytes() -> bytes:
 
 
 # ---- reading the home back -------------------------------------------------------------------
-def catalog(home: Home) -> sa.Engine:
-    return cat.open_catalog(home.catalog_url)
-
-
-def submission_row(home: Home, sid: str) -> sa.Row:
-    with catalog(home).connect() as conn:
-        return conn.execute(sa.select(cat.submission)
-                            .where(cat.submission.c.id == cat.parse_id(sid))).one()
-
-
 def file_rows(home: Home, sid: str) -> dict[str, sa.Row]:
     """The submission's files by file name."""
     c = cat.submission_file.c
@@ -125,21 +116,8 @@ def file_rows(home: Home, sid: str) -> dict[str, sa.Row]:
     return {Path(r.path).name: r for r in rows}
 
 
-def rule_counts(home: Home, sid: str) -> dict[tuple[str, str], int]:
-    c = cat.rule_count.c
-    with catalog(home).connect() as conn:
-        rows = conn.execute(sa.select(cat.rule_count)
-                            .where(c.submission_id == cat.parse_id(sid))).all()
-    return {(r.dataset, r.rule_id): r.count for r in rows}
-
-
 def lake_folders(home: Home, sid: str) -> list[Path]:
     return sorted(p for p in home.lake.rglob(f"submission={sid}") if p.is_dir())
-
-
-def lake_rows(home: Home, dataset: str, sid: str) -> list[dict[str, Any]]:
-    files = sorted((home.lake / dataset).rglob(f"submission={sid}/*.parquet"))
-    return [r for f in files for r in pq.read_table(f).to_pylist()]
 
 
 # ---- the run ---------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -23,6 +22,7 @@ from fiveareas.store import catalog as cat
 from fiveareas.store import submissions
 from fiveareas.store.home import Home
 from tests.conftest import COUNTERPARTIES, INSTITUTIONS, LOANS, loan, write_book, write_csv
+from tests.intake.readback import catalog, lake_rows, rule_counts, submission_row
 
 JAN, FEB = date(2024, 1, 31), date(2024, 2, 29)
 CP_A, CP_B, CP_C = (c["counterparty_id"] for c in COUNTERPARTIES)
@@ -55,16 +55,6 @@ def register_with(root: Path, home: Home, rows: list[dict[str, str]] = INSTITUTI
 
 
 # ---- reading the home back -------------------------------------------------------------------
-def catalog(home: Home) -> sa.Engine:
-    return cat.open_catalog(home.catalog_url)
-
-
-def row_of(home: Home, sid: str) -> sa.Row:
-    with catalog(home).connect() as conn:
-        return conn.execute(sa.select(cat.submission)
-                            .where(cat.submission.c.id == cat.parse_id(sid))).one()
-
-
 def book_rows(home: Home) -> list[sa.Row]:
     with catalog(home).connect() as conn:
         return conn.execute(sa.select(cat.submission).where(cat.submission.c.kind == "loan_book")
@@ -74,19 +64,6 @@ def book_rows(home: Home) -> list[sa.Row]:
 def current_ids(home: Home, period: date, inst: str = "B0001") -> list[str]:
     with catalog(home).connect() as conn:
         return [cat.public_id(r.id) for r in submissions.current(conn, "loan_book", period, inst)]
-
-
-def rule_counts(home: Home, sid: str) -> dict[tuple[str, str], int]:
-    c = cat.rule_count.c
-    with catalog(home).connect() as conn:
-        rows = conn.execute(sa.select(cat.rule_count)
-                            .where(c.submission_id == cat.parse_id(sid))).all()
-    return {(r.dataset, r.rule_id): r.count for r in rows}
-
-
-def lake_rows(home: Home, dataset: str, sid: str) -> list[dict[str, Any]]:
-    files = sorted((home.lake / dataset).rglob(f"submission={sid}/*.parquet"))
-    return [r for f in files for r in pq.read_table(f).to_pylist()]
 
 
 def loan_ids(home: Home, sid: str, dataset: str = "loan") -> list[str]:
@@ -167,7 +144,7 @@ def test_changed_resubmission_supersedes_and_keeps_history(
     assert (v1.submission, v2.submission) == ("S0000002", "S0000003")
     assert counts(v2) == ("accepted", 6, 6, 0, 0, 0)
 
-    old, new = row_of(home, v1.submission), row_of(home, v2.submission)
+    old, new = submission_row(home, v1.submission), submission_row(home, v2.submission)
     assert (old.version, old.state, old.superseded_by) == (1, "superseded", new.id)
     assert (new.version, new.state, new.superseded_by) == (2, "accepted", None)
     assert current_ids(home, JAN) == [v2.submission]
@@ -228,13 +205,13 @@ def test_unregistered_institution_is_quarantined_until_registered(tmp_path: Path
     assert messages == {"institution_id 'B0003' is not in the institution register"}
 
     second_register = register_with(tmp_path / "reg2", home, WITH_B0003)
-    assert row_of(home, first_register.submission).state == "superseded"
-    assert (second_register.accepted, row_of(home, second_register.submission).version) == (3, 2)
+    assert submission_row(home, first_register.submission).state == "superseded"
+    assert (second_register.accepted, submission_row(home, second_register.submission).version) == (3, 2)
 
     fixed = submit(tmp_path / "b2", home, changed(B0003, "L3", balance="50000.01"))
     assert counts(fixed) == ("accepted", 6, 6, 0, 0, 0)
     assert current_ids(home, JAN, "B0003") == [fixed.submission]
-    assert row_of(home, fixed.submission).version == 2
+    assert submission_row(home, fixed.submission).version == 2
     assert balance(home, fixed.submission) == Decimal("670000.01")
 
 
@@ -269,7 +246,7 @@ def test_error_rate_at_the_threshold_is_accepted(tmp_path: Path, home: Home,
     assert loan_ids(home, o.submission, "quarantine_loan") == ["L1", "L2"]
     assert loan_ids(home, o.submission) == ["L3", "L4", "L5", "L6", "L7"]
     assert o.message is None
-    assert row_of(home, o.submission).max_error_rate == 0.2
+    assert submission_row(home, o.submission).max_error_rate == 0.2
 
 
 def test_error_rate_over_the_threshold_rejects_whole(tmp_path: Path, home: Home,
@@ -288,9 +265,9 @@ def test_error_rate_over_the_threshold_rejects_whole(tmp_path: Path, home: Home,
                                             (4, "currency", "E0103")]
     assert rule_counts(home, o.submission) == {("loan", "E0103"): 3}
 
-    assert row_of(home, o.submission).version == 2
-    assert row_of(home, earlier.submission).state == "accepted"
-    assert row_of(home, earlier.submission).superseded_by is None
+    assert submission_row(home, o.submission).version == 2
+    assert submission_row(home, earlier.submission).state == "accepted"
+    assert submission_row(home, earlier.submission).superseded_by is None
     assert current_ids(home, JAN) == [earlier.submission]
 
 
@@ -411,7 +388,7 @@ def test_each_ingest_writes_audit_rows_with_an_actor(tmp_path: Path, home: Home,
     assert detail[("malformed", "S0000005")] == {
         "file": str(bad / "loans.csv"), "rule": "E0001", "cause": "the file is empty"}
     assert detail[("duplicate_ignored", "S0000002")] == {"where": str(tmp_path / "in" / "book")}
-    assert row_of(home, "S0000003").submitted_by == "officer.li"
+    assert submission_row(home, "S0000003").submitted_by == "officer.li"
 
 
 # ---- CLI -------------------------------------------------------------------------------------
