@@ -2,8 +2,8 @@
 
 They are backend-neutral Ibis expressions over a prepared table whose columns are the raw
 values (`name`), the parsed values (`name__t`) and the helper columns that the validator joins
-in (`_cp_state`, `_prev_start_date`, ...). A null condition means "not failed": a missing value
-is the business of the `present` rule alone.
+in (`_cp_state`, `_dup_loan_id`, `_prev_start_date`, ...). A null condition means "not
+failed": a missing value is the business of the `present` rule alone.
 """
 
 from __future__ import annotations
@@ -52,10 +52,8 @@ def _is_person(t: ir.Table) -> ir.BooleanValue:
 
 @check
 def present(t: ir.Table, f: Field) -> ir.BooleanValue:
-    col = t[f.name]
-    if _is_text(t, f):
-        return col.isnull() | (col.strip() == "")
-    return col.isnull()
+    """Blank text is already no value: the engine's row view turns it into null."""
+    return t[f.name].isnull()
 
 
 @check
@@ -169,7 +167,7 @@ def quality_matches_overdue(t: ir.Table, f: Field) -> ir.BooleanValue:
 
 @check
 def unique_key(t: ir.Table, f: Field) -> ir.BooleanValue:
-    return t[f.name].count().over(group_by=t[f.name]) > 1
+    return t[f"_dup_{f.name}"]
 
 
 @check
@@ -189,8 +187,7 @@ def institution_registered(t: ir.Table, f: Field) -> ir.BooleanValue:
 
 @check
 def one_credit_line(t: ir.Table, f: Field) -> ir.BooleanValue:
-    line, group = t.credit_line__t, t.counterparty_id
-    return line.max().over(group_by=group) != line.min().over(group_by=group)
+    return t._line_differs
 
 
 @check

@@ -65,8 +65,7 @@ class Collector:
 
     # ---- one submission -------------------------------------------------------------------
     def submit(self, found: Found) -> Outcome:
-        paths = {ds: files for ds, files in found.files.items()}
-        shas = {ds: [readers.sha256(p) for p in fs] for ds, fs in sorted(paths.items())}
+        shas = {ds: [readers.sha256(p) for p in fs] for ds, fs in sorted(found.files.items())}
         with self.catalog.begin() as conn:
             # The same files checked against another register are another submission.
             register = [r.id for r in submissions.current(conn, "register")]
@@ -82,7 +81,7 @@ class Collector:
         finally:
             shutil.rmtree(stage, ignore_errors=True)
             engine.drop(self.con, *(f"{n}{s}" for n in ("institution", "counterparty", "loan")
-                                    for s in ("", "_checked")))
+                                    for s in ("", "_checked", "_failing")))
 
     def _validate_and_store(self, found: Found, content: str, shas: dict[str, list[str]],
                             stage: Path) -> Outcome:
@@ -175,8 +174,9 @@ class Collector:
     def _fill_cp_state(self) -> None:
         self.con.raw_sql("DELETE FROM cp_state")
         self.con.raw_sql(
-            "INSERT INTO cp_state SELECT counterparty_id, CASE WHEN bool_and(NOT _blocked) "
-            "THEN 'valid' ELSE 'invalid' END FROM counterparty_checked GROUP BY counterparty_id")
+            "INSERT INTO cp_state SELECT counterparty_id__t, CASE WHEN bool_and(NOT _blocked) "
+            "THEN 'valid' ELSE 'invalid' END FROM counterparty_checked "
+            "GROUP BY counterparty_id__t")
 
     def _macro(self, loan: validate.Checked, prev: tuple[int, float] | None
                ) -> list[dict[str, object]]:

@@ -82,7 +82,18 @@ def _prepared(con: Backend, dataset: str) -> ir.Table:
 
 
 def _with_helpers(con: Backend, dataset: str, t: ir.Table) -> ir.Table:
-    """Columns from other files and periods that the cross-record rules look at."""
+    """Columns from other rows, files and periods that the cross-record rules look at.
+    Grouped sets joined back, rather than window functions, which would drag every column
+    through a sort."""
+    v = con.table(f"{dataset}_v")
+    for r, f in row_rules(dataset):
+        if r.check == "unique_key":
+            n = v.group_by(f.name).aggregate(_n=v.count())
+            t = t.mutate(**{f"_dup_{f.name}": t[f.name].isin(n.filter(n._n > 1)[f.name])})
+    if dataset == "loan":
+        line = v.credit_line.try_cast(PARSED_TYPES["amount"])
+        g = v.group_by("counterparty_id").aggregate(lo=line.min(), hi=line.max())
+        t = t.mutate(_line_differs=t.counterparty_id.isin(g.filter(g.lo != g.hi).counterparty_id))
     if dataset == "counterparty":
         return t.mutate(_used=t.counterparty_id.isin(con.table("loan").counterparty_id))
     if dataset != "loan":
@@ -99,15 +110,24 @@ def _flag(rule: Rule, f: Field) -> str:
 
 
 def _checked_expr(con: Backend, dataset: str) -> ir.Table:
-    """One boolean column per (rule, field) and `_blocked`, the OR of the blocking ones.
-    Plain boolean columns keep the pass cheap; findings are drawn from them afterwards, so
-    only the failing rows are ever turned into text."""
+    """Per row: the parsed values, one boolean per (rule, field), `_blocked` (any blocking
+    flag) and `_flagged` (any flag). Narrow boolean columns keep the pass cheap; the raw
+    text of the few flagged rows is fetched afterwards for quarantine and findings."""
     t = _with_helpers(con, dataset, _prepared(con, dataset))
     pairs = row_rules(dataset)
     flags = {_flag(r, f): CHECKS[r.check](t, f).fill_null(False) for r, f in pairs}
-    t = t.mutate(**flags)
+    parsed_cols = [f"{f.name}__t" for f in template()[dataset].fields]
+    t = t.select("_row", *parsed_cols, **flags)
     blocking = [t[_flag(r, f)] for r, f in pairs if r.blocking]
-    return t.mutate(_blocked=ibis.or_(*blocking) if blocking else ibis.literal(False))
+    return t.mutate(_blocked=ibis.or_(*blocking) if blocking else ibis.literal(False),
+                    _flagged=ibis.or_(*(t[name] for name in flags)))
+
+
+def _failing_expr(con: Backend, dataset: str) -> ir.Table:
+    """The flagged rows with their raw text, joined back from the row view."""
+    c = con.table(f"{dataset}_checked")
+    c = c.filter(c._flagged)
+    return c.join(con.table(f"{dataset}_v"), "_row")
 
 
 def create_helpers(con: Backend) -> None:
@@ -127,6 +147,8 @@ def check(con: Backend, dataset: str) -> Checked:
     text = engine.sql(con, ("check", *key), lambda: _checked_expr(con, dataset))
     out = Checked(dataset)
     engine.materialize_sql(con, out.table, text)
+    engine.materialize_sql(con, f"{dataset}_failing", engine.sql(
+        con, ("failing", *key), lambda: _failing_expr(con, dataset)))
     t = con.table(out.table)
     count_sql = engine.sql(con, ("count", dataset), lambda: t.aggregate(
         rows=t.count(), accepted=(~t._blocked).sum()))
@@ -165,19 +187,23 @@ def accepted_sql(con: Backend, checked: Checked) -> str:
 def quarantined_sql(con: Backend, checked: Checked, every: bool = False) -> str:
     """The rows kept back (all of them when the submission is rejected), as received."""
     def build() -> ir.Table:
-        t = con.table(checked.table)
-        t = (t if every else t.filter(t._blocked)).order_by("_row")
+        if every:
+            t = con.table(f"{checked.dataset}_v").order_by("_row")
+        else:
+            t = con.table(f"{checked.dataset}_failing")
+            t = t.filter(t._blocked).order_by("_row")
         return t.select("_row", *[t[f.name].cast("string").name(f.name)
                                   for f in template()[checked.dataset].fields])
 
-    return engine.sql(con, ("quarantined", checked.dataset, every), build)
+    key = ("quarantined", checked.dataset, every, engine.schema_key(con, checked.dataset))
+    return engine.sql(con, key, build)
 
 
 def findings_sql(con: Backend, checked: Checked) -> str:
     """One located finding per row, rule and field, worded from the catalogue; the file
     path is left as the placeholder column `file` = '' for the caller to fill in."""
     def build() -> ir.Table:
-        t = con.table(checked.table)
+        t = con.table(f"{checked.dataset}_failing")
         parts = [
             t.filter(t[_flag(r, f)]).select(
                 row=t._row, field=ibis.literal(f.name), rule_id=ibis.literal(r.id),
@@ -195,4 +221,5 @@ def findings_sql(con: Backend, checked: Checked) -> str:
         ).order_by(["row", "rule_id"])
         return out.cast(FINDINGS_SCHEMA)
 
-    return engine.sql(con, ("findings", checked.dataset), build)
+    return engine.sql(con, ("findings", checked.dataset,
+                            engine.schema_key(con, checked.dataset)), build)

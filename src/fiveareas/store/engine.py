@@ -51,7 +51,9 @@ def row_view(con: Backend, name: str) -> None:
     cols = []
     for col, dtype in con.table(name).schema().items():
         q = '"' + col.replace('"', '""') + '"'
-        cols.append(f"CASE WHEN trim({q}) = '' THEN NULL ELSE {q} END AS {q}"
+        # Test the first character before trimming: most values are not blank at all.
+        blank = f"({q} = '' OR (ascii({q}) IN (9, 32) AND trim({q}, ' \t') = ''))"
+        cols.append(f"CASE WHEN {blank} THEN NULL ELSE {q} END AS {q}"
                     if dtype.is_string() else q)
     con.raw_sql(f"CREATE OR REPLACE VIEW {name}_v AS SELECT rowid + 2 AS _row, "
                 f"{', '.join(cols)} FROM {name}")
