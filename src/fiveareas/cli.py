@@ -1,4 +1,4 @@
-"""The command line: generate, ingest, status, errors, history, docs."""
+"""The command line: generate, ingest, status, errors, receipt, acknowledge, docs."""
 
 from __future__ import annotations
 
@@ -169,6 +169,45 @@ def errors(
         table.add_row(Path(r["file"]).name, str(r["row"] or ""), r["field"] or "",
                       r["rule_id"], r["message"])
     console.print(table)
+
+
+@app.command()
+def receipt(
+    submission: Annotated[str, typer.Argument(help="Submission id, e.g. S0000002.")],
+    home: HomeOpt = None,
+) -> None:
+    """The submission's receipt as JSON: content hash, files, row counts, state, times."""
+    import json
+
+    from fiveareas.store.catalog import open_catalog, parse_id
+    from fiveareas.store.receipts import receipt as make
+
+    with open_catalog(Home.resolve(home).catalog_url).connect() as conn:
+        data = make(conn, parse_id(submission))
+    if data is None:
+        console.print(f"[red]no submission {submission}[/red]")
+        raise typer.Exit(2)
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def acknowledge(
+    submission: Annotated[str, typer.Argument(help="Submission id, e.g. S0000002.")],
+    home: HomeOpt = None,
+    note: Annotated[str | None, typer.Option(help="Why the warnings are in order.")] = None,
+) -> None:
+    """Acknowledge a submission's warnings (recorded with who and when in the audit log)."""
+    from fiveareas.store.catalog import open_catalog, parse_id
+    from fiveareas.store.receipts import NotAcknowledgeable
+    from fiveareas.store.receipts import acknowledge as ack
+
+    try:
+        with open_catalog(Home.resolve(home).catalog_url).begin() as conn:
+            ack(conn, parse_id(submission), note)
+    except NotAcknowledgeable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"{submission}: warnings acknowledged")
 
 
 @app.command()

@@ -39,6 +39,8 @@ submission = sa.Table(
     sa.Column("max_error_rate", sa.Float),
     sa.Column("superseded_by", sa.Integer),
     sa.Column("message", sa.Text),
+    sa.Column("acknowledged_at", sa.DateTime),
+    sa.Column("acknowledged_by", sa.String(64)),
     sa.Index("ix_submission_inst_period", "institution_id", "period"),
 )
 
