@@ -147,14 +147,15 @@ def check(con: Backend, dataset: str) -> Checked:
     text = engine.sql(con, ("check", *key), lambda: _checked_expr(con, dataset))
     out = Checked(dataset)
     engine.materialize_sql(con, out.table, text)
-    engine.materialize_sql(con, f"{dataset}_failing", engine.sql(
-        con, ("failing", *key), lambda: _failing_expr(con, dataset)))
     t = con.table(out.table)
     count_sql = engine.sql(con, ("count", dataset), lambda: t.aggregate(
-        rows=t.count(), accepted=(~t._blocked).sum()))
-    rows, accepted = engine.run(con, count_sql)[0]
+        rows=t.count(), accepted=(~t._blocked).sum(), flagged=t._flagged.sum()))
+    rows, accepted, flagged = engine.run(con, count_sql)[0]
     out.rows, out.accepted = int(rows), int(accepted or 0)
-    out.rule_counts = _rule_counts(con, out)
+    if flagged:  # most submissions are clean: then there is nothing to fetch or count
+        engine.materialize_sql(con, f"{dataset}_failing", engine.sql(
+            con, ("failing", *key), lambda: _failing_expr(con, dataset)))
+        out.rule_counts = _rule_counts(con, out)
     return out
 
 
