@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DEMO   := demo-data
 
-.PHONY: setup demo test lint docs bench clean
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup postgres demo test lint docs bench clean
 
 setup: $(STAMP)
 
@@ -22,10 +24,17 @@ demo: setup
 	$(BIN)/fiveareas ingest $(DEMO)/city --home $(DEMO)/home
 	$(BIN)/fiveareas status --home $(DEMO)/home
 
+# The catalog's PostgreSQL tests start their own throwaway server from Debian's binaries.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
+	  echo "installing PostgreSQL (Debian package postgresql)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
-test: setup lint
+test: setup postgres lint
 	$(BIN)/pytest -q
 
 docs: setup
