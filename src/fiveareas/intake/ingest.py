@@ -121,7 +121,7 @@ class Collector:
         self._fill_cp_state()
         self._fill_registered()
         loan = validate.check(self.con, "loan")
-        macro = self._macro(loan, prev)
+        macro = self._macro(prev)
         rows = cp.rows + loan.rows
         rate = (cp.quarantined + loan.quarantined) / rows
         rejected = self.max_error_rate is not None and rate > self.max_error_rate
@@ -174,18 +174,19 @@ class Collector:
     def _fill_cp_state(self) -> None:
         self.con.raw_sql("DELETE FROM cp_state")
         self.con.raw_sql(
-            "INSERT INTO cp_state SELECT counterparty_id__t, CASE WHEN bool_and(NOT _blocked) "
-            "THEN 'valid' ELSE 'invalid' END FROM counterparty_checked "
-            "GROUP BY counterparty_id__t")
+            "INSERT INTO cp_state SELECT counterparty_id, CASE WHEN bool_and(_row NOT IN ("
+            f"{validate.blocked_rows_sql(self.con, 'counterparty')})) THEN 'valid' "
+            "ELSE 'invalid' END FROM counterparty_v GROUP BY counterparty_id")
 
-    def _macro(self, loan: validate.Checked, prev: tuple[int, float] | None
+    def _macro(self, prev: tuple[int, float] | None
                ) -> list[dict[str, object]]:
         """File-level plausibility against the institution's own previous period."""
         if prev is None:
             return []
         # Loan counts compare whole files; balances compare what the engine could read of
         # this file with what landed of the previous one (quarantined values are unknown).
-        n, b = engine.run(self.con, f"SELECT count(*), sum(balance__t) FROM {loan.table}")[0]
+        n, b = engine.run(self.con, "SELECT count(*), sum(TRY_CAST(balance AS DECIMAL(18, 2))) "
+                                    "FROM loan_v")[0]
         out = []
         for rule_id, old, new, what, fmt in (
             ("W0501", prev[0], n, "number of loans", ",.0f"),

@@ -110,24 +110,21 @@ def _flag(rule: Rule, f: Field) -> str:
 
 
 def _checked_expr(con: Backend, dataset: str) -> ir.Table:
-    """Per row: the parsed values, one boolean per (rule, field), `_blocked` (any blocking
-    flag) and `_flagged` (any flag). Narrow boolean columns keep the pass cheap; the raw
-    text of the few flagged rows is fetched afterwards for quarantine and findings."""
+    """The flagged rows only: row number, one boolean per (rule, field), `_blocked` (any
+    blocking flag). Nothing wide is stored: the accepted rows are parsed again, streaming,
+    when they are written, which costs less than keeping every parsed value of every row."""
     t = _with_helpers(con, dataset, _prepared(con, dataset))
     pairs = row_rules(dataset)
     flags = {_flag(r, f): CHECKS[r.check](t, f).fill_null(False) for r, f in pairs}
-    parsed_cols = [f"{f.name}__t" for f in template()[dataset].fields]
-    t = t.select("_row", *parsed_cols, **flags)
+    t = t.select("_row", **flags)
     blocking = [t[_flag(r, f)] for r, f in pairs if r.blocking]
-    return t.mutate(_blocked=ibis.or_(*blocking) if blocking else ibis.literal(False),
-                    _flagged=ibis.or_(*(t[name] for name in flags)))
+    t = t.filter(ibis.or_(*(t[name] for name in flags)))
+    return t.mutate(_blocked=ibis.or_(*blocking) if blocking else ibis.literal(False))
 
 
 def _failing_expr(con: Backend, dataset: str) -> ir.Table:
     """The flagged rows with their raw text, joined back from the row view."""
-    c = con.table(f"{dataset}_checked")
-    c = c.filter(c._flagged)
-    return c.join(con.table(f"{dataset}_v"), "_row")
+    return con.table(f"{dataset}_checked").join(con.table(f"{dataset}_v"), "_row")
 
 
 def create_helpers(con: Backend) -> None:
@@ -148,10 +145,11 @@ def check(con: Backend, dataset: str) -> Checked:
     out = Checked(dataset)
     engine.materialize_sql(con, out.table, text)
     t = con.table(out.table)
+    raw = con.table(dataset)
     count_sql = engine.sql(con, ("count", dataset), lambda: t.aggregate(
-        rows=t.count(), accepted=(~t._blocked).sum(), flagged=t._flagged.sum()))
-    rows, accepted, flagged = engine.run(con, count_sql)[0]
-    out.rows, out.accepted = int(rows), int(accepted or 0)
+        rows=raw.count().as_scalar(), blocked=t._blocked.sum(), flagged=t.count()))
+    rows, blocked, flagged = engine.run(con, count_sql)[0]
+    out.rows, out.accepted = int(rows), int(rows) - int(blocked or 0)
     if flagged:  # most submissions are clean: then there is nothing to fetch or count
         engine.materialize_sql(con, f"{dataset}_failing", engine.sql(
             con, ("failing", *key), lambda: _failing_expr(con, dataset)))
@@ -177,12 +175,23 @@ def _rule_counts(con: Backend, checked: Checked) -> dict[str, int]:
 def accepted_sql(con: Backend, checked: Checked) -> str:
     """The landing rows, typed as the template declares."""
     def build() -> ir.Table:
-        t = con.table(checked.table)
-        t = t.filter(~t._blocked)
+        t = _prepared(con, checked.dataset)
+        c = con.table(checked.table)
+        t = t.filter(~t._row.isin(c.filter(c._blocked)._row))
         return t.select(**{f.name: t[f"{f.name}__t"].cast(ibis.dtype(f.arrow_type))
                            for f in template()[checked.dataset].fields})
 
-    return engine.sql(con, ("accepted", checked.dataset), build)
+    key = ("accepted", checked.dataset, engine.schema_key(con, checked.dataset))
+    return engine.sql(con, key, build)
+
+
+def blocked_rows_sql(con: Backend, dataset: str) -> str:
+    """Row numbers of the rows kept back, for the collector's cross-file helpers."""
+    def build() -> ir.Table:
+        c = con.table(f"{dataset}_checked")
+        return c.filter(c._blocked).select("_row")
+
+    return engine.sql(con, ("blocked", dataset), build)
 
 
 def quarantined_sql(con: Backend, checked: Checked, every: bool = False) -> str:
