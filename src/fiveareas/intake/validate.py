@@ -109,22 +109,36 @@ def _flag(rule: Rule, f: Field) -> str:
     return f"_f_{rule.id}_{f.name}"
 
 
+def _text_input(con: Backend, dataset: str) -> bool:
+    """Does a typed field arrive as text (CSV, Excel, all-string Parquet)?"""
+    t = con.table(dataset)
+    return any(f.type in PARSED_TYPES and t[f.name].type().is_string()
+               for f in template()[dataset].fields)
+
+
 def _checked_expr(con: Backend, dataset: str) -> ir.Table:
-    """The flagged rows only: row number, one boolean per (rule, field), `_blocked` (any
-    blocking flag). Nothing wide is stored: the accepted rows are parsed again, streaming,
-    when they are written, which costs less than keeping every parsed value of every row."""
+    """Row number, one boolean per (rule, field), `_blocked` and `_flagged`.
+
+    Typed input (Parquet as the template declares it) keeps only the flagged rows: parsing
+    is free, so the accepted rows are parsed again while streaming to the lake, which costs
+    less than storing every value. Text input keeps every row with its parsed values, because
+    parsing text is the expensive part and is not worth doing twice."""
     t = _with_helpers(con, dataset, _prepared(con, dataset))
     pairs = row_rules(dataset)
     flags = {_flag(r, f): CHECKS[r.check](t, f).fill_null(False) for r, f in pairs}
-    t = t.select("_row", **flags)
+    keep = _text_input(con, dataset)
+    parsed_cols = [f"{f.name}__t" for f in template()[dataset].fields] if keep else []
+    t = t.select("_row", *parsed_cols, **flags)
     blocking = [t[_flag(r, f)] for r, f in pairs if r.blocking]
-    t = t.filter(ibis.or_(*(t[name] for name in flags)))
-    return t.mutate(_blocked=ibis.or_(*blocking) if blocking else ibis.literal(False))
+    t = t.mutate(_blocked=ibis.or_(*blocking) if blocking else ibis.literal(False),
+                 _flagged=ibis.or_(*(t[name] for name in flags)))
+    return t if keep else t.filter(t._flagged)
 
 
 def _failing_expr(con: Backend, dataset: str) -> ir.Table:
     """The flagged rows with their raw text, joined back from the row view."""
-    return con.table(f"{dataset}_checked").join(con.table(f"{dataset}_v"), "_row")
+    c = con.table(f"{dataset}_checked")
+    return c.filter(c._flagged).join(con.table(f"{dataset}_v"), "_row")
 
 
 def create_helpers(con: Backend) -> None:
@@ -147,7 +161,7 @@ def check(con: Backend, dataset: str) -> Checked:
     t = con.table(out.table)
     raw = con.table(dataset)
     count_sql = engine.sql(con, ("count", dataset), lambda: t.aggregate(
-        rows=raw.count().as_scalar(), blocked=t._blocked.sum(), flagged=t.count()))
+        rows=raw.count().as_scalar(), blocked=t._blocked.sum(), flagged=t._flagged.sum()))
     rows, blocked, flagged = engine.run(con, count_sql)[0]
     out.rows, out.accepted = int(rows), int(rows) - int(blocked or 0)
     if flagged:  # most submissions are clean: then there is nothing to fetch or count
@@ -175,9 +189,12 @@ def _rule_counts(con: Backend, checked: Checked) -> dict[str, int]:
 def accepted_sql(con: Backend, checked: Checked) -> str:
     """The landing rows, typed as the template declares."""
     def build() -> ir.Table:
-        t = _prepared(con, checked.dataset)
         c = con.table(checked.table)
-        t = t.filter(~t._row.isin(c.filter(c._blocked)._row))
+        if _text_input(con, checked.dataset):
+            t = c.filter(~c._blocked)
+        else:
+            t = _prepared(con, checked.dataset)
+            t = t.filter(~t._row.isin(c.filter(c._blocked)._row))
         return t.select(**{f.name: t[f"{f.name}__t"].cast(ibis.dtype(f.arrow_type))
                            for f in template()[checked.dataset].fields})
 
