@@ -87,6 +87,12 @@ def ingest(
     table.add_column("submissions", justify="right")
     for k, v in sorted(states.items()):
         table.add_row(k, f"{v:,}")
+    if len(outcomes) <= 20:  # a bank's own upload: say what became of each submission
+        for o in outcomes:
+            what = f"{o.institution_id or 'register'} {o.period or ''}".strip()
+            console.print(f"{o.submission} {what}: {o.state}"
+                          + (" (duplicate, unchanged)" if o.duplicate else "")
+                          + f", {o.accepted:,} rows accepted, {o.quarantined:,} quarantined")
     table.add_row("rows accepted", f"{sum(o.accepted for o in outcomes if not o.duplicate):,}")
     table.add_row("rows quarantined",
                   f"{sum(o.quarantined for o in outcomes if not o.duplicate):,}")
@@ -141,6 +147,8 @@ def errors(
     submission: Annotated[str, typer.Argument(help="Submission id, e.g. S0000002.")],
     home: HomeOpt = None,
     limit: Annotated[int, typer.Option(help="Show at most this many findings.")] = 50,
+    out: Annotated[Path | None, typer.Option(
+        help="Write every finding to this CSV file (UTF-8 with BOM, opens in Excel).")] = None,
 ) -> None:
     """The located findings of one submission (file, row, field, rule, message)."""
     from fiveareas.store import status as st
@@ -161,6 +169,17 @@ def errors(
     for f in files:
         if f.error:
             console.print(f"[red]{f.path}[/red]: {f.rule_id} {f.error}")
+    if out is not None:
+        import csv
+
+        every = read_findings(h, row)
+        with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=["file", "dataset", "row", "field", "rule_id",
+                                               "severity", "value", "message"])
+            w.writeheader()
+            w.writerows(every)
+        console.print(f"wrote {len(every):,} findings to {out}")
+        return
     found = read_findings(h, row, limit)
     table = Table(title=f"findings (first {limit})")
     for col in ("file", "row", "field", "rule", "message"):

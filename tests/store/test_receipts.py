@@ -54,3 +54,17 @@ def test_only_warnings_in_force_can_be_acknowledged(tmp_path: Path, home: Home,
     assert row.acknowledged_at is not None and row.acknowledged_by
     r = json.loads(_cli("receipt", warned.submission, "--home", str(home.root))[1])
     assert r["acknowledged_by"] == row.acknowledged_by
+
+
+def test_findings_export_opens_as_csv(tmp_path: Path, home: Home, register: Path) -> None:
+    import csv
+
+    book = write_book(tmp_path / "b1", [*LOANS[:2], {**LOANS[2], "product": "overdraft"}])
+    sid = ingest([register, book], home)[1].submission
+    target = tmp_path / "findings.csv"
+    code, out = _cli("errors", sid, "--home", str(home.root), "--out", str(target))
+    assert code == 0 and "wrote 1 findings" in out
+    with open(target, encoding="utf-8-sig", newline="") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert (row["row"], row["field"], row["rule_id"]) == ("4", "product", "E0103")
+    assert row["message"] == "product 'overdraft' is not an allowed value"
