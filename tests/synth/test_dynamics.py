@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
-from fiveareas.synth.config import calibration, sector_of
+from fiveareas.reference import size_standard
+from fiveareas.synth.config import SIZE_EDITION, SIZE_SCHEME, calibration
 
 SCALE = 0.01
 
@@ -94,10 +95,13 @@ def test_products_match_borrowers(con):
             assert product not in ("consumer", "mortgage", "individual_business")
 
 
-def _implied_size(code: str, emp: int, rev: Decimal) -> str:
-    bounds = calibration()["size_standard"][sector_of(code)]
-    for name, (e, r) in zip(("large", "medium", "small"), bounds, strict=True):
-        if emp >= e and (r is None or rev >= Decimal(r) * 10_000):
+def _implied_size(code: str, emp: int, rev: Decimal, assets: Decimal) -> str:
+    """An independent reading of the size standard: the first row whose every bound is met."""
+    rows = size_standard.thresholds(SIZE_EDITION)[size_standard.sector_of(code, SIZE_SCHEME)]
+    for name in ("large", "medium", "small"):
+        b = rows[name]
+        if all(bound is None or value >= bound for value, bound in
+               ((emp, b.employees_min), (rev, b.revenue_min), (assets, b.assets_min))):
             return name
     return "micro"
 
@@ -108,10 +112,11 @@ def test_sizes_and_misreport_labels(city, con):
         labels = {r["counterparty_id"]: r for r in csv.DictReader(fh)}
     assert labels
     rows = con.execute("""select distinct counterparty_id, industry_code, employees,
-        operating_revenue, reported_size from cps where counterparty_type <> 'person'""").fetchall()
+        operating_revenue, total_assets, reported_size from cps
+        where counterparty_type <> 'person'""").fetchall()
     wrong = 0
-    for cid, code, emp, rev, rep in rows:
-        implied = _implied_size(code, int(emp), Decimal(rev))
+    for cid, code, emp, rev, assets, rep in rows:
+        implied = _implied_size(code, int(emp), Decimal(rev), Decimal(assets))
         if cid in labels:
             assert labels[cid]["reported_size"] == rep and labels[cid]["true_size"] == implied
             wrong += 1

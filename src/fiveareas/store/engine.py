@@ -130,3 +130,13 @@ def values_row(schema: ibis.Schema, row: dict[str, object]) -> str:
 
 def con_type(dtype: object) -> str:
     return {"string": "VARCHAR", "int64": "BIGINT"}[str(dtype)]
+
+
+def scratch() -> Backend:
+    """A small in-memory engine for one-off questions (one loan, a batch of test cases)."""
+    return ibis.duckdb.connect(threads=1)
+
+
+def read_lake(con: Backend, paths: list[Path]) -> ir.Table:
+    """Lake files as one table, with the partition folders (`institution=...`) as columns."""
+    return con.read_parquet([str(p) for p in paths], hive_partitioning=True)

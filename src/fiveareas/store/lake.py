@@ -52,7 +52,7 @@ def recover(home: Home, engine: sa.Engine) -> list[Path]:
     """Remove staging leftovers and lake folders of submissions the catalog never committed."""
     removed = []
     if home.tmp.exists():
-        for p in home.tmp.glob("stage-*"):
+        for p in [*home.tmp.glob("stage-*"), *home.tmp.glob("old-*")]:
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
     if not home.lake.exists():
@@ -73,3 +73,27 @@ def files(home: Home, dataset: str, rows: list[sa.Row]) -> list[Path]:
         folder = partition(home, dataset, r.id, r.period, r.institution_id)
         found += sorted(folder.glob("*.parquet"))
     return found
+
+
+# Derived datasets (tags, flags, sizes) are recomputed whole per period, not submitted.
+DERIVED = ("tags", "flags", "sizes")
+
+
+def derived(home: Home, dataset: str, period: date) -> Path:
+    return home.lake / dataset / f"period={period.isoformat()}"
+
+
+def replace(stage: Path, home: Home, period: date) -> list[Path]:
+    """Swap each staged derived dataset in for the period's old one: the new folder appears
+    by one rename, and the old is removed after."""
+    placed = []
+    for ds_dir in sorted(p for p in stage.iterdir() if p.is_dir()):
+        target = derived(home, ds_dir.name, period)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        old = home.tmp / f"old-{uuid.uuid4().hex}"
+        if target.exists():
+            target.rename(old)
+        ds_dir.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+        placed.append(target)
+    return placed

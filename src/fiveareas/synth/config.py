@@ -18,6 +18,8 @@ QUALITIES = ("normal", "special_mention", "substandard", "doubtful", "loss")
 CURRENCIES = ("CNY", "USD", "EUR", "JPY", "HKD", "GBP")
 GUARANTEES = ("credit", "guarantee", "mortgage", "pledge")
 METRICS = ("tech_balance", "green_balance", "inclusive_balance", "ip_pledge_balance")
+# The size standard edition and sector scheme the generator sizes firms by (reference data).
+SIZE_EDITION, SIZE_SCHEME = "miit_2011_300", "nbs_2017_213"
 INCLUSIVE_LINE_CAP = 10_000_000 * 100  # cents; definitions.md §1: <= 10M yuan is inclusive
 
 
@@ -45,14 +47,6 @@ def institution_types() -> tuple[str, ...]:
 def industry_codes() -> list[str]:
     """The GB/T 4754-2017 classes the generator uses, as strings."""
     return [f"{row[0]:04d}" for row in calibration()["industries"]]
-
-
-def sector_of(code: str) -> str:
-    """MIIT 2011 No.300 sector of a class, following definitions.md §2's table."""
-    division = int(code[:2])
-    if 6 <= division <= 46:
-        return "industry"
-    return {51: "wholesale", 52: "retail", 65: "software"}.get(division, "other")
 
 
 def month_ends(start: str, months: int) -> np.ndarray:

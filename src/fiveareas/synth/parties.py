@@ -2,8 +2,9 @@
 
 Each pool is a contiguous index range: seasoned borrowers first (they already had loans before
 the first period), then a reserve of fresh ones whose first ever loan falls in the horizon.
-Employees and revenue are drawn inside the MIIT 2011 No.300 band of the firm's true size, so
-the size a demanding classifier derives equals `reported_size` except for labelled misreports.
+Employees, revenue and assets are drawn inside the MIIT 2011 No.300 band of the firm's true size
+(the shipped reference tables), so the size the rules compute equals `reported_size` except for
+labelled misreports.
 """
 
 from __future__ import annotations
@@ -13,9 +14,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from fiveareas.reference import uscc
+from fiveareas.reference import size_standard, uscc
 from fiveareas.synth import certs as certs_mod
-from fiveareas.synth.config import POOLS, SIZES, calibration, industry_codes, sector_of
+from fiveareas.synth.config import (
+    POOLS,
+    SIZE_EDITION,
+    SIZE_SCHEME,
+    SIZES,
+    calibration,
+    industry_codes,
+)
 from fiveareas.synth.names import DISTRICTS, business_names, enterprise_names, person_names
 
 
@@ -41,36 +49,40 @@ class Parties:
         return len(self.ids)
 
 
+# Plausible ranges (yuan, persons) per true size for an indicator a sector's row does not use.
+_FREE = {"employees_min": [(300, 3000), (100, 300), (10, 100), (1, 10)],
+         "revenue_min": [(4e8, 4e9), (2e7, 4e8), (3e6, 2e7), (1e5, 3e6)],
+         "assets_min": [(4e8, 4e9), (4e7, 4e8), (3e6, 4e7), (1e5, 3e6)]}
+
+
 def _size_figures(rng, codes: list[str], industry: np.ndarray, size: np.ndarray):
-    """Employees and revenue (yuan) inside the size band of each firm's sector."""
-    std = calibration()["size_standard"]
+    """Employees, revenue and total assets (yuan) inside the band of each firm's true size in
+    its sector of the size standard (reference.size_standard), so that computing the size from
+    them gives the true size: every bound the sector uses is met for the true class and missed
+    for the class above; a micro firm misses every bound of the small row."""
+    bounds = size_standard.thresholds(SIZE_EDITION)
+    sectors = np.array([size_standard.sector_of(c, SIZE_SCHEME) for c in codes])[industry]
     n = len(size)
-    emp = np.zeros(n, dtype=np.int64)
-    rev = np.zeros(n, dtype=np.int64)
-    sectors = np.array([sector_of(c) for c in codes])[industry]
-    u1, u2 = rng.random(n), rng.random(n)
-    for sector, bounds in std.items():
+    u = rng.random((3, n))
+    out = [np.zeros(n, dtype=np.int64) for _ in range(3)]
+    for sector in np.unique(sectors):
+        rows = bounds.get(str(sector))
         for s in range(4):
             m = (sectors == sector) & (size == s)
             if not m.any():
                 continue
-            e_lo = bounds[s][0] if s < 3 else 1
-            e_hi = bounds[s - 1][0] if s > 0 else bounds[0][0] * 8
-            if s == 3:
-                e_hi = bounds[2][0]
-            r_b = [b[1] for b in bounds]
-            if r_b[0] is None:  # employees-only sector: revenue per head
-                r_lo, r_hi = e_lo * 20.0, e_hi * 200.0
-            else:
-                r_lo = r_b[s] if s < 3 else max(r_b[2] / 20, 5)
-                r_hi = r_b[s - 1] if s > 0 else r_b[0] * 10
-                if s == 3:
-                    r_hi = r_b[2]
-            e = np.exp(np.log(e_lo) + u1[m] * (np.log(e_hi) - np.log(e_lo)))
-            emp[m] = np.clip(np.floor(e), e_lo, e_hi - 1)
-            r = np.exp(np.log(r_lo) + u2[m] * (np.log(r_hi) - np.log(r_lo))) * 10_000
-            rev[m] = np.clip(np.floor(r), int(r_lo * 10_000), int(r_hi * 10_000) - 1)
-    return emp, rev
+            for k, attr in enumerate(_FREE):
+                b = [None if rows is None else getattr(rows[x], attr)
+                     for x in ("large", "medium", "small")]
+                if b[0] is None:
+                    lo, hi = _FREE[attr][s]
+                elif s == 3:
+                    lo, hi = max(1.0, b[2] / 20), b[2]
+                else:
+                    lo, hi = b[s], b[s - 1] if s > 0 else b[0] * 8
+                v = np.exp(np.log(lo) + u[k, m] * (np.log(hi) - np.log(lo)))
+                out[k][m] = np.clip(np.floor(v), int(np.ceil(lo)), int(np.ceil(hi)) - 1)
+    return out[0], out[1], out[2]
 
 
 def _codes(rng, district: np.ndarray, prefix: str) -> np.ndarray:
@@ -135,8 +147,8 @@ def make_parties(rng: np.random.Generator, scale: float, reserve: dict[str, int]
     biz = ctype < 2
     emp = np.zeros(n, dtype=np.int64)
     rev = np.zeros(n, dtype=np.int64)
-    emp[biz], rev[biz] = _size_figures(rng, codes, industry[biz], size[biz])
-    assets = (rev * rng.uniform(0.4, 2.5, size=n)).astype(np.int64)
+    assets = np.zeros(n, dtype=np.int64)
+    emp[biz], rev[biz], assets[biz] = _size_figures(rng, codes, industry[biz], size[biz])
     reported = size.copy()
     ent = ctype == 0
     mis = ent & (rng.random(n) < cal["misreport_share"])

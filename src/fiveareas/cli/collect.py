@@ -1,39 +1,15 @@
-"""The command line: generate, ingest, status, errors, receipt, acknowledge, docs."""
+"""Collect commands: generate, ingest, status, errors, receipt, acknowledge, docs."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fiveareas.cli.common import HomeOpt, app, console, parse_period, progress
 from fiveareas.store.home import Home
-
-app = typer.Typer(help="fiveareas: collect, classify, measure and watch loan-level reports.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-console = Console()
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="Data home (else FIVEAREAS_HOME, "
-                                               "else ./fiveareas-data).")]
-
-
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=False)
-
-
-def _period(text: str | None) -> date | None:
-    """A period is written 2024-12 or 2024-12-31; both mean that month's end."""
-    if text is None:
-        return None
-    from fiveareas.store.submissions import previous_month_end
-
-    year, month = int(text[:4]), int(text[5:7])
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return previous_month_end(nxt)
 
 
 @app.command()
@@ -49,7 +25,7 @@ def generate(
     """Write a synthetic city: the register and each institution's monthly files."""
     from fiveareas.synth import generate_city
 
-    with _progress() as bar:
+    with progress() as bar:
         task = bar.add_task("generate", total=months)
 
         def tick(stage: str, done: int, total: int) -> None:
@@ -72,7 +48,7 @@ def ingest(
     """Validate and store submissions; bad rows go to quarantine with located errors."""
     from fiveareas.intake.ingest import ingest as run
 
-    with _progress() as bar:
+    with progress() as bar:
         task = bar.add_task("ingest", total=None)
         outcomes = run(paths, Home.resolve(home), max_error_rate=max_error_rate,
                        progress=lambda s, d, t: bar.update(task, completed=d, total=t))
@@ -134,7 +110,7 @@ def status(
         for col in ("id", "period", "institution", "v", "state", "rows", "accepted",
                     "quarantined", "errors/warnings", "superseded by"):
             table.add_column(col, no_wrap=col in ("id", "period", "state", "superseded by"))
-        for r in st.submissions(conn, _period(period), institution, every):
+        for r in st.submissions(conn, parse_period(period), institution, every):
             table.add_row(public_id(r.id), str(r.period or ""), r.institution_id or "",
                           str(r.version), r.state, f"{r.rows:,}", f"{r.accepted_rows:,}",
                           f"{r.quarantined_rows:,}", f"{r.errors:,} / {r.warnings:,}",
