@@ -207,14 +207,16 @@ def acknowledge(
 
 @app.command()
 def docs(out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("docs")) -> None:
-    """Regenerate the data dictionary and the validation guide from their declarations."""
+    """Regenerate the data dictionary, validation guide and rules catalogue from their data."""
     from fiveareas.intake import guide
     from fiveareas.model import dictionary
+    from fiveareas.rules import guide as rules_guide
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "data-dictionary.md").write_text(dictionary.render(), encoding="utf-8")
     (out / "validation-rules.md").write_text(guide.render(), encoding="utf-8")
-    console.print(f"wrote {out / 'data-dictionary.md'} and {out / 'validation-rules.md'}")
+    (out / "rules-catalogue.md").write_text(rules_guide.render(), encoding="utf-8")
+    console.print(f"wrote {out}/data-dictionary.md, validation-rules.md and rules-catalogue.md")
 
 
 if __name__ == "__main__":

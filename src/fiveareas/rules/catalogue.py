@@ -30,10 +30,15 @@ class Condition:
     show: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        words = {"in": "in", "not_in": "not in", "is": "is", "present": "present:",
-                 "within": "within", "in_param": "in the categories of",
-                 "on_or_before": "on or before", "on_or_after": "on or after"}
-        return f"{self.field} {words[self.op]} {self.arg}"
+        if self.op == "present":
+            return f"{self.field} {'given' if self.arg else 'not given'}"
+        if self.op == "is":
+            return f"{self.field} is {str(bool(self.arg)).lower()}"
+        words = {"in": "in", "not_in": "not in", "within": "within",
+                 "in_param": "in the categories of", "on_or_before": "on or before",
+                 "on_or_after": "on or after"}
+        arg = ", ".join(self.arg) if isinstance(self.arg, list) else self.arg
+        return f"{self.field} {words[self.op]} {arg}"
 
 
 @dataclass(frozen=True)

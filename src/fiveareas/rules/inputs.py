@@ -62,7 +62,9 @@ def _size(t: ir.Table, ctx: Context) -> ir.Table:
 
 
 def _until(start: ir.DateValue, years: int) -> ir.DateValue:
-    return start + ibis.interval(years=years) - ibis.interval(days=1)
+    # Some engines (DuckDB) widen date + interval to a timestamp while Ibis types it a date,
+    # so a plain cast to date is dropped: go through timestamp to get a date everywhere.
+    return (start + ibis.interval(years=years) - ibis.interval(days=1)).cast("timestamp").date()
 
 
 def _certificates(t: ir.Table, ctx: Context) -> ir.Table:
