@@ -54,10 +54,11 @@ def green_codes(version: str) -> pa.Table:
 @cache
 def green_fit(version: str) -> pa.Table:
     """Every (code, industry class) pair that fits, prefixes expanded to classes."""
-    classes = class_codes()
-    pairs = set()
-    for code, prefix in green.fit_rows(version):
-        pairs |= {(code, c) for c in classes if c.startswith(prefix)}
+    under: dict[str, list[str]] = {}
+    for c in class_codes():  # every prefix (division, group, class) -> its classes
+        for k in (2, 3, 4):
+            under.setdefault(c[:k], []).append(c)
+    pairs = {(code, c) for code, prefix in green.fit_rows(version) for c in under.get(prefix, ())}
     codes, inds = zip(*sorted(pairs), strict=True) if pairs else ((), ())
     return pa.table({"fit_code": pa.array(codes, pa.string()),
                      "fit_class": pa.array(inds, pa.string())})
