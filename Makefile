@@ -23,6 +23,7 @@ demo: setup
 	$(BIN)/fiveareas generate --scale 0.01 --start 2023-12 --months 13 --seed 42 --out $(DEMO)/city
 	$(BIN)/fiveareas ingest $(DEMO)/city --home $(DEMO)/home
 	$(BIN)/fiveareas status --home $(DEMO)/home
+	$(BIN)/fiveareas classify --all --home $(DEMO)/home
 
 # The catalog's PostgreSQL tests start their own throwaway server from Debian's binaries.
 postgres:
@@ -42,6 +43,7 @@ docs: setup
 
 bench: setup
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/classify.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) fiveareas-data
