@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from fiveareas import cli
+from fiveareas.cli import common as cli
 from fiveareas.intake.ingest import Outcome, ingest
 from fiveareas.store import catalog as cat
 from fiveareas.store import submissions

@@ -51,9 +51,16 @@ def classify(
         table.add_row(c.period.isoformat(), f"{c.loans:,}", f"{c.tags:,}", f"{c.flags:,}",
                       f"{c.counterparties:,}", f"{c.size_mismatches:,}")
     console.print(table)
-    skipped = {r: why for c in done for r, why in c.skipped.items()}
-    for rule_id, why in sorted(skipped.items()):
-        console.print(f"[yellow]{rule_id} not applied: {why}[/yellow]")
+    totals: dict[str, int] = {}
+    for c in done:
+        for rule_id, n in c.by_rule.items():
+            totals[rule_id] = totals.get(rule_id, 0) + n
+    console.print("by rule: " + ", ".join(f"{r} {n:,}" for r, n in sorted(totals.items())))
+    reasons: dict[str, list[str]] = {}
+    for rule_id, why in sorted({r: w for c in done for r, w in c.skipped.items()}.items()):
+        reasons.setdefault(why, []).append(rule_id)
+    for why, ids in reasons.items():
+        console.print(f"[yellow]not applied, {', '.join(ids)}: {why}[/yellow]")
 
 
 @app.command()

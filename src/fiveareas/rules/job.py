@@ -79,25 +79,33 @@ def classify(home: Home, period: date, con: ibis.BaseBackend | None = None) -> C
     loans = engine.read_lake(con, lake.files(home, "loan", subs))
     loans = loans.drop(*[c for c in ("institution", "submission") if c in loans.columns])
     parties = party_table(con, lake.files(home, "counterparty", subs))
+    out.loans = int(con.execute(loans.count()))
     found = decisions(inputs.prepare(loans, parties, ctx), ctx.usable(), ctx)
     found = found.mutate(period=ibis.literal(period))
     sizes = inputs.sizes(parties, ctx).select(*SIZE_COLUMNS).mutate(
         period=ibis.literal(period),
         param_version=ibis.literal(";".join(ctx.values[p].version for p in
                                             ("size.standard", "size.sectors") if p in ctx.values)))
+    cols = ["period", *KEYS, "area", "sub_area", "rule", "in_total", "param_version", "reason"]
     stage = lake.staging(home)
     try:
-        engine.drop(con, "classified")
-        done = con.create_table("classified", found, temp=True)
-        cols = ["period", *KEYS, "area", "sub_area", "rule", "in_total", "param_version", "reason"]
+        # One pass writes tags and flags at once, split by kind (kind=tag/, kind=flag/).
+        con.to_parquet(found.select(*cols, "kind"), stage / "decided", partition_by=("kind",),
+                       compression="zstd")
         for kind, name in (("tag", "tags"), ("flag", "flags")):
-            _write(con, done.filter(done.kind == kind).select(*cols), stage / name)
+            part = stage / "decided" / f"kind={kind}"
+            (stage / name).mkdir()
+            if part.exists():
+                for i, f in enumerate(sorted(part.glob("*.parquet"))):
+                    f.rename(stage / name / f"part-{i}.parquet")
+            else:  # nothing of this kind: an empty file keeps the schema
+                _write(con, found.select(*cols).limit(0), stage / name)
+        shutil.rmtree(stage / "decided")
         _write(con, sizes, stage / "sizes")
-        _count(con, out, done, loans, stage / "sizes" / "part-0.parquet")
+        _count(con, out, stage)
         _manifest(stage, out, subs)
         lake.replace(stage, home, period)
     finally:
-        engine.drop(con, "classified")
         shutil.rmtree(stage, ignore_errors=True)
     with db.begin() as conn:
         cat.log(conn, "classify", period.isoformat(), rules_version=rules_version(),
@@ -111,14 +119,17 @@ def _write(con: ibis.BaseBackend, expr: ir.Table, folder: Path) -> None:
     con.to_parquet(expr, folder / "part-0.parquet", compression="zstd")
 
 
-def _count(con: ibis.BaseBackend, out: Classified, done: ir.Table, loans: ir.Table,
-           sizes_file: Path) -> None:
-    out.loans = int(con.execute(loans.count()))
-    by = con.execute(done.group_by("kind", "rule").agg(n=done.count()))
-    out.by_rule = {r.rule: int(r.n) for r in by.itertuples()}
-    out.tags = int(by[by.kind == "tag"].n.sum())
-    out.flags = int(by[by.kind == "flag"].n.sum())
-    s = con.read_parquet(str(sizes_file))
+def _count(con: ibis.BaseBackend, out: Classified, stage: Path) -> None:
+    """Counts from what was written (cheap: the outputs are small next to the loans)."""
+    def read(name: str) -> ir.Table:
+        return con.read_parquet([str(f) for f in sorted((stage / name).glob("*.parquet"))])
+
+    for name in ("tags", "flags"):
+        t = read(name)
+        by = con.to_pyarrow(t.group_by("rule").agg(n=t.count())).to_pylist()
+        out.by_rule |= {r["rule"]: int(r["n"]) for r in by}
+        setattr(out, name, sum(int(r["n"]) for r in by))
+    s = read("sizes")
     out.counterparties = int(con.execute(s.count()))
     out.size_mismatches = int(con.execute(s.filter(mismatch(s)).count()))
 
