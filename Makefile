@@ -21,9 +21,8 @@ $(STAMP): pyproject.toml
 demo: setup
 	rm -rf $(DEMO)
 	$(BIN)/fiveareas generate --scale 0.01 --start 2023-12 --months 13 --seed 42 --out $(DEMO)/city
-	$(BIN)/fiveareas ingest $(DEMO)/city --home $(DEMO)/home
+	$(BIN)/fiveareas run $(DEMO)/city --home $(DEMO)/home
 	$(BIN)/fiveareas status --home $(DEMO)/home
-	$(BIN)/fiveareas classify --all --home $(DEMO)/home
 
 # The catalog's PostgreSQL tests start their own throwaway server from Debian's binaries.
 postgres:

@@ -182,3 +182,14 @@ def test_sizes_lists_disagreements_per_institution(lake: Home, tmp_path: Path) -
     r = runner.invoke(app, ["sizes", "--period", "2024-01", "--home", str(lake.root),
                             "--out", str(out)])
     assert r.exit_code == 0 and out.exists()
+
+
+def test_run_ingests_then_classifies_the_periods_it_changed(tmp_path: Path, register: Path) -> None:
+    home = tmp_path / "home"
+    book = write_book(tmp_path / "jan", LOANS, COUNTERPARTIES)
+    r = runner.invoke(app, ["run", str(register), str(book), "--home", str(home)])
+    assert r.exit_code == 0, r.output
+    assert "classified" in r.output and "2024-01-31" in r.output
+    assert list((home / "lake/tags/period=2024-01-31").glob("*.parquet"))
+    again = runner.invoke(app, ["run", str(book), "--home", str(home)])
+    assert again.exit_code == 0 and "nothing to classify" in again.output

@@ -34,6 +34,13 @@ def classify(
     if not todo:
         console.print("[red]no submissions in force: ingest first[/red]")
         raise typer.Exit(1)
+    classify_periods(h, todo)
+
+
+def classify_periods(h: Home, todo: list) -> None:
+    """Classify each period with a progress bar, then print what was written."""
+    from fiveareas.rules import job
+
     done = []
     with progress() as bar:
         task = bar.add_task("classify", total=len(todo))
@@ -61,6 +68,28 @@ def classify(
         reasons.setdefault(why, []).append(rule_id)
     for why, ids in reasons.items():
         console.print(f"[yellow]not applied, {', '.join(ids)}: {why}[/yellow]")
+
+
+@app.command()
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to collect.")],
+    home: HomeOpt = None,
+    max_error_rate: Annotated[float | None, typer.Option(
+        help="Reject a whole submission when more than this share of its rows fail.")] = None,
+) -> None:
+    """The main job: ingest the files, then classify every period whose books changed."""
+    from fiveareas.cli.collect import collect
+
+    h = Home.resolve(home)
+    outcomes = collect(paths, h, max_error_rate)
+    touched = sorted({o.period for o in outcomes if o.period is not None and not o.duplicate
+                      and o.state in ("accepted", "accepted_with_warnings")})
+    if touched:
+        classify_periods(h, touched)
+    else:
+        console.print("no period changed: nothing to classify")
+    if any(o.state == "malformed" and not o.duplicate for o in outcomes):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -46,11 +46,18 @@ def ingest(
         help="Reject a whole submission when more than this share of its rows fail.")] = None,
 ) -> None:
     """Validate and store submissions; bad rows go to quarantine with located errors."""
+    outcomes = collect(paths, Home.resolve(home), max_error_rate)
+    if any(o.state == "malformed" and not o.duplicate for o in outcomes):
+        raise typer.Exit(1)
+
+
+def collect(paths: list[Path], home: Home, max_error_rate: float | None) -> list:
+    """Ingest with a progress bar and print what became of the submissions."""
     from fiveareas.intake.ingest import ingest as run
 
     with progress() as bar:
         task = bar.add_task("ingest", total=None)
-        outcomes = run(paths, Home.resolve(home), max_error_rate=max_error_rate,
+        outcomes = run(paths, home, max_error_rate=max_error_rate,
                        progress=lambda s, d, t: bar.update(task, completed=d, total=t))
     states: dict[str, int] = {}
     for o in outcomes:
@@ -73,8 +80,7 @@ def ingest(
     table.add_row("rows quarantined",
                   f"{sum(o.quarantined for o in outcomes if not o.duplicate):,}")
     console.print(table)
-    if any(o.state == "malformed" and not o.duplicate for o in outcomes):
-        raise typer.Exit(1)
+    return outcomes
 
 
 @app.command()
