@@ -25,6 +25,7 @@ def prepare(loans: ir.Table, parties: ir.Table, ctx: Context) -> ir.Table:
     t = _green(t, ctx)
     t = _classification(t, ctx, "digital.classification", "digital")
     t = _classification(t, ctx, "pension.classification", "elderly")
+    t = _tech_industry(t, ctx)
     return t
 
 
@@ -113,3 +114,15 @@ def _classification(t: ir.Table, ctx: Context, pid: str, prefix: str) -> ir.Tabl
     return j.select(*cols, **{f"{prefix}_category": j[f"{prefix}_category"],
                               f"{prefix}_partial": j[f"{prefix}_partial"]})
 
+
+
+def _tech_industry(t: ir.Table, ctx: Context) -> ir.Table:
+    pid = "sci_tech.industry_classifications"
+    if not ctx.covers((pid,)):
+        return t.mutate(tech_industry_category=ibis.null(dt.string),
+                        tech_industry_partial=ibis.null(dt.boolean))
+    ref = tables.memtable(tables.tech_map(tuple(ctx.value(pid).value), "tech_industry"))
+    cols = t.columns
+    j = t.left_join(ref, t.purpose_class == ref.tech_industry_class)
+    return j.select(*cols, tech_industry_category=j.tech_industry_category,
+                    tech_industry_partial=j.tech_industry_partial)

@@ -12,7 +12,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from fiveareas.reference import green, nbs_classifications, size_standard
+from fiveareas.reference import green, nbs_classifications, size_standard, tech_industries
 from fiveareas.reference.industry import class_codes
 
 SIZES = ("large", "medium", "small")
@@ -68,12 +68,25 @@ def green_fit(version: str) -> pa.Table:
 def class_map(name: str, prefix: str) -> pa.Table:
     """Per industry class, its category in an NBS classification; a fully-in-scope row wins
     over a '*' one, then the lowest category."""
-    best: dict[str, tuple[bool, str]] = {}
-    for cls, category, partial in nbs_classifications.class_map(name):
-        key = (bool(partial), category)
+    return _best(prefix, [(c, cat, p, 0) for c, cat, p in nbs_classifications.class_map(name)])
+
+
+@cache
+def tech_map(names: tuple[str, ...], prefix: str) -> pa.Table:
+    """Per industry class, one technology-related category: a fully-in-scope one first, then
+    the classifications in the parameter's order, then the lowest category."""
+    rows = [(c, cat, p, i) for i, n in enumerate(names)
+            for c, cat, p in tech_industries.class_map(n)]
+    return _best(prefix, rows)
+
+
+def _best(prefix: str, rows: list[tuple[str, str, bool, int]]) -> pa.Table:
+    best: dict[str, tuple[bool, int, str]] = {}
+    for cls, category, partial, order in rows:
+        key = (bool(partial), order, category)
         if cls not in best or key < best[cls]:
             best[cls] = key
-    items = sorted(best.items())
+    items = [(c, (k[0], k[2])) for c, k in sorted(best.items())]
     return pa.table({
         f"{prefix}_class": pa.array([c for c, _ in items], pa.string()),
         f"{prefix}_category": pa.array([k[1] for _, k in items], pa.string()),
@@ -87,6 +100,9 @@ def memtable(table: pa.Table) -> ir.Table:
 
 def missing(pid: str, value: object) -> str | None:
     """Why the table a parameter value names cannot be used here, or None when it can."""
+    if pid == "sci_tech.industry_classifications" and not any(
+            tech_industries.class_map(str(n)) for n in value):  # type: ignore[attr-defined]
+        return "maps no GB/T 4754 class in this installation"
     if pid in ("digital.classification", "pension.classification") and \
             not nbs_classifications.class_map(str(value)):
         return ("maps no GB/T 4754 class in this installation (the official table was not "
