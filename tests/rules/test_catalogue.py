@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fiveareas.reference import nbs_classifications
 from fiveareas.rules import catalogue, context, guide
 from fiveareas.rules.errors import NoData, Uncovered
 from fiveareas.rules.params import _param, params
@@ -63,8 +64,24 @@ def test_context_reports_undefined_rules_with_why() -> None:
     skipped = dict((r.id, why) for r, why in ctx.skipped())
     assert "inclusive.credit_line_cap" in skipped["INC01"] and "GRN01" in skipped
     assert "TEC05" not in skipped  # no parameter, defined on every date
-    today = context.at(dt.date(2024, 6, 30))
-    assert isinstance(today.uncovered["digital.classification"], NoData)
+
+
+def test_a_table_with_no_classes_makes_its_rules_undefined(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An operator's copy of a classification without GB/T classes is refused by name, not
+    read as 'no loan is in scope'."""
+    header = ",".join(nbs_classifications.COLUMNS)
+    (tmp_path / "digital_economy_2021.csv").write_text(header + "\n", "utf-8")
+    monkeypatch.setenv("FIVEAREAS_REFERENCE_DIR", str(tmp_path))
+    nbs_classifications.rows.cache_clear()
+    try:
+        ctx = context.at(dt.date(2024, 6, 30))
+        assert isinstance(ctx.uncovered["digital.classification"], NoData)
+        assert "DIG01" in dict((r.id, w) for r, w in ctx.skipped())
+        assert "pension.classification" in ctx.values
+    finally:
+        monkeypatch.undo()
+        nbs_classifications.rows.cache_clear()
 
 
 @pytest.mark.parametrize(("raw", "message"), [

@@ -35,7 +35,8 @@ def test_classify_one_prints_areas_with_reasons() -> None:
     answer = json.loads(out)
     assert answer["size_class"] == "small"
     assert {(a["area"], a["sub_area"], a["rule"]) for a in answer["areas"]} == {
-        ("inclusive", "small_micro_enterprise", "INC01"), ("sci_tech", "high_tech", "TEC01")}
+        ("inclusive", "small_micro_enterprise", "INC01"), ("sci_tech", "high_tech", "TEC01"),
+        ("digital", "03", "DIG01")}
     assert all(a["reason"] for a in answer["areas"])
     assert [f["rule"] for f in answer["not_counted"]] == ["GRN90"]
     assert "6513" in answer["not_counted"][0]["reason"]
@@ -124,16 +125,19 @@ def test_classify_writes_tags_flags_and_sizes(lake: Home) -> None:
     tags = duckdb.execute(f"""SELECT loan_id, area, sub_area, rule FROM read_parquet(
         '{lake.lake}/tags/period=2024-01-31/*.parquet') ORDER BY ALL""").fetchall()
     # The firm's tech-SME registration is for 2023, so it does not count in January 2024.
-    assert tags == [("L1", "inclusive", "small_micro_enterprise", "INC01"),
+    # Software (6513) is a core digital-economy class (03).
+    assert tags == [("L1", "digital", "03", "DIG01"),
+                    ("L1", "inclusive", "small_micro_enterprise", "INC01"),
                     ("L1", "sci_tech", "high_tech", "TEC01"),
                     ("L2", "inclusive", "individual_business", "INC02"),
+                    ("L4", "digital", "03", "DIG01"),
                     ("L4", "sci_tech", "high_tech", "TEC01")]
     flags = duckdb.execute(f"""SELECT loan_id, rule FROM read_parquet(
         '{lake.lake}/flags/period=2024-01-31/*.parquet')""").fetchall()
     assert flags == [("L4", "GRN90")]
     manifest = json.loads((lake.lake / "tags/period=2024-01-31/manifest.json").read_text())
-    assert manifest["loans"] == 4 and manifest["tags"] == 4 and manifest["flags"] == 1
-    assert "DIG01" in r.output  # the undefined rules are named, with why
+    assert manifest["loans"] == 4 and manifest["tags"] == 6 and manifest["flags"] == 1
+    assert "TEC06" in r.output  # the undefined rules are named, with why (2025-03 onwards)
 
 
 def test_classify_again_replaces_the_period(lake: Home) -> None:
@@ -162,7 +166,8 @@ def test_explain_shows_tags_misses_and_values(lake: Home) -> None:
     assert "FLAG GRN90 green" in out and "green code 3.2.2 does not fit industry 6513" in out
     assert "no INC01" in out and "credit_line=20000000.00" in out
     assert "cap <= 10000000 (inclusive.credit_line_cap@2019-01-01)" in out
-    assert "n/a DIG01" in out
+    assert "TAG DIG01 digital/03" in out and "n/a TEC06" in out
+    assert "a '*' class is only partly elderly care: not counted without evidence" in out
 
 
 def test_explain_of_an_unknown_loan_is_a_clear_error(lake: Home) -> None:

@@ -5,10 +5,13 @@ No. 30; loan codes EC01..EC12) and digital-economy loans by 《数字经济及�
 (NBS order No. 33; DE01..DE04 are the core industries, 05 is reported as a separate flag). Both
 classifications re-group GB/T 4754-2017 classes, so a loan's industry class should map to them.
 
-Only what could be verified ships (docs/reference-data.md, "NBS classifications"): no public copy
-of either table with its GB/T 4754 column was reachable, so `gbt_class` is empty on every row
-today and the `*_of` look-ups return nothing. Callers must treat "no match" as "not known", never
-as "not in scope". Each row's `basis` says where every field came from.
+The shipped tables are transcriptions, not the NBS files (docs/reference-data.md, "NBS
+classifications"): one row per (小类, GB/T 4754-2017 class), from the two copies in
+Azi-lzb/pyCheck, checked against swifthu/industrial_classifi. Codes printed at group, division or
+section level ("786*", "01*", "C*") are expanded to their classes, which `basis` records. Three
+digital 小类 (020500, 030502, 040504) have no class in any copy and ship with `gbt_class` empty:
+their loans cannot be found from the industry class alone. Each row's `basis` says where every
+field came from.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ _PARTIAL = {"yes": True, "no": False, "": None}
 
 @dataclass(frozen=True)
 class ClassRow:
-    """One row: a 小类 (or, where 小类 are unknown, a 中类) and at most one GB/T class.
+    """One row: a 小类 and at most one of its GB/T classes (a 小类 with several has several rows).
 
     `partial` is True for a class marked "*" (only part of its activities are in scope), False for
     a whole class, and None when the row carries no GB/T class.
@@ -114,12 +117,12 @@ def _of(table: tuple[ClassRow, ...], gbt_class: str) -> list[tuple[str, str, boo
 
 
 def digital_of(gbt_class: str) -> list[tuple[str, str, bool]]:
-    """(category, small, partial) for every 小类 the GB/T class maps to; [] means unknown."""
+    """(category, small, partial) for every 小类 listing the GB/T class; [] if none lists it."""
     return _of(digital_rows(), gbt_class)
 
 
 def elderly_of(gbt_class: str) -> list[tuple[str, str, bool]]:
-    """(category, small, partial) for every 小类 the GB/T class maps to; [] means unknown."""
+    """(category, small, partial) for every 小类 listing the GB/T class; [] if none lists it."""
     return _of(elderly_rows(), gbt_class)
 
 

@@ -28,6 +28,7 @@ class Condition:
     op: str
     arg: Any
     show: tuple[str, ...] = ()
+    why: str | None = None
 
     def describe(self) -> str:
         if self.op == "present":
@@ -67,11 +68,11 @@ class SizeRule:
 
 def _condition(rid: str, raw: dict[str, Any]) -> Condition:
     raw = dict(raw)
-    field, show = raw.pop("field"), tuple(raw.pop("show", ()))
+    field, show, why = raw.pop("field"), tuple(raw.pop("show", ())), raw.pop("why", None)
     if len(raw) != 1 or next(iter(raw)) not in OPS:
         raise ValueError(f"{rid}: condition on {field} needs exactly one of {OPS}")
     op, arg = next(iter(raw.items()))
-    return Condition(field, op, arg, show)
+    return Condition(field, op, arg, show, why)
 
 
 def _rule(raw: dict[str, Any]) -> Rule:

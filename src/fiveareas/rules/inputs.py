@@ -108,7 +108,10 @@ def _classification(t: ir.Table, ctx: Context, pid: str, prefix: str) -> ir.Tabl
     if not ctx.covers((pid,)):
         return t.mutate(**{f"{prefix}_category": ibis.null(dt.string),
                            f"{prefix}_partial": ibis.null(dt.boolean)})
-    ref = tables.memtable(tables.class_map(ctx.value(pid).value, prefix))
+    value = ctx.value(pid)
+    categories = value.extra.get("categories")
+    ref = tables.memtable(tables.class_map(value.value, prefix,
+                                           tuple(categories) if categories else None))
     cols = t.columns
     j = t.left_join(ref, t.purpose_class == ref[f"{prefix}_class"])
     return j.select(*cols, **{f"{prefix}_category": j[f"{prefix}_category"],

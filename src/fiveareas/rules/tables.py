@@ -65,10 +65,11 @@ def green_fit(version: str) -> pa.Table:
 
 
 @cache
-def class_map(name: str, prefix: str) -> pa.Table:
-    """Per industry class, its category in an NBS classification; a fully-in-scope row wins
-    over a '*' one, then the lowest category."""
-    return _best(prefix, [(c, cat, p, 0) for c, cat, p in nbs_classifications.class_map(name)])
+def class_map(name: str, prefix: str, categories: tuple[str, ...] | None = None) -> pa.Table:
+    """Per industry class, its category in an NBS classification (among `categories` when
+    given); a fully-in-scope row wins over a '*' one, then the lowest category."""
+    return _best(prefix, [(c, cat, p, 0) for c, cat, p in nbs_classifications.class_map(name)
+                          if categories is None or cat in categories])
 
 
 @cache
