@@ -16,10 +16,10 @@ from fiveareas.rules.tables import INDICATORS, SIZES
 
 
 def prepare(loans: ir.Table, parties: ir.Table, ctx: Context) -> ir.Table:
-    """Loans with their borrower's fields and every derived column, as of `ctx.when`."""
+    """Loans with their borrower's fields and every derived column, as of `ctx.when` (the
+    loans' `period`, which the date conditions compare with)."""
     t = loans.left_join(parties, ["institution_id", "counterparty_id"])
-    t = t.mutate(purpose_class=t.purpose_industry_code.fill_null(t.industry_code),
-                 _date=ibis.literal(ctx.when, dt.date))
+    t = t.mutate(purpose_class=t.purpose_industry_code.fill_null(t.industry_code))
     t = _size(t, ctx)
     t = _certificates(t, ctx)
     t = _green(t, ctx)
