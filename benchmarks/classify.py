@@ -84,13 +84,17 @@ j AS (
                      AND coalesce(cp.total_assets >= s.sa, true) THEN 'small'
                 ELSE 'micro' END END AS size_class,
          g.category AS green_category, g.code IS NOT NULL AS green_known,
-         f.code IS NOT NULL AS green_fits
+         f.code IS NOT NULL AS green_fits, dg.category AS digital_category,
+         dg.partial AS digital_partial, el.category AS elderly_category,
+         el.partial AS elderly_partial
   FROM l
   LEFT JOIN cp ON cp.institution_id = l.institution_id AND cp.counterparty_id = l.counterparty_id
   LEFT JOIN size_ref s ON s.industry = cp.industry_code
   LEFT JOIN green_ref g ON g.code = l.green_code
   LEFT JOIN fit_ref f ON f.code = l.green_code
-                     AND f.class = coalesce(l.purpose_industry_code, cp.industry_code)),
+                     AND f.class = coalesce(l.purpose_industry_code, cp.industry_code)
+  LEFT JOIN digital_ref dg ON dg.class = coalesce(l.purpose_industry_code, cp.industry_code)
+  LEFT JOIN elderly_ref el ON el.class = coalesce(l.purpose_industry_code, cp.industry_code)),
 d AS (
   SELECT institution_id, loan_id, counterparty_id, unnest([
     CASE WHEN counterparty_type = 'enterprise' AND size_class IN ('small', 'micro')
@@ -147,7 +151,17 @@ d AS (
       THEN {{'kind': 'flag', 'rule': 'GRN91', 'area': 'green', 'sub_area': NULL,
             'in_total': true, 'param_version': '{green}',
             'reason': 'green code ' || green_code
-                      || ' is not a level-2 or level-3 code of the catalogue in force'}} END
+                      || ' is not a level-2 or level-3 code of the catalogue in force'}} END,
+    CASE WHEN digital_category IN ('01', '02', '03', '04') AND NOT digital_partial
+      THEN {{'kind': 'tag', 'rule': 'DIG01', 'area': 'digital', 'sub_area': digital_category,
+            'in_total': true, 'param_version': '{digital}',
+            'reason': 'industry ' || purpose_class || ' is digital-economy category '
+                      || digital_category}} END,
+    CASE WHEN elderly_category IS NOT NULL AND NOT elderly_partial
+      THEN {{'kind': 'tag', 'rule': 'PEN01', 'area': 'pension', 'sub_area': elderly_category,
+            'in_total': true, 'param_version': '{pension}',
+            'reason': 'industry ' || purpose_class || ' is elderly-care category '
+                      || elderly_category}} END
   ]) AS t FROM j)
 SELECT institution_id, loan_id, counterparty_id, t.* FROM d WHERE t IS NOT NULL
 ) TO '{out}' (FORMAT parquet, COMPRESSION zstd)
@@ -170,6 +184,10 @@ def _register_reference(con: Any) -> None:
     con.register("green_ref", pa.table({"code": g.column(0), "category": g.column(1)}))
     f = tables.green_fit("green_2019")
     con.register("fit_ref", pa.table({"code": f.column(0), "class": f.column(1)}))
+    core = ("01", "02", "03", "04")
+    for name, table in (("digital_ref", tables.class_map("digital_2021", "d", core)),
+                        ("elderly_ref", tables.class_map("elderly_2020", "e"))):
+        con.register(name, table.rename_columns(["class", "category", "partial"]))
 
 
 def _files(home: Path) -> tuple[list[str], list[str]]:
@@ -192,7 +210,8 @@ def _baseline(rows: int, work: Path) -> dict[str, Any]:
         cp_files=cp_files, loan_files=loan_files, out=out, period=PERIOD, year=WHEN.year,
         inc=v["inclusive.credit_line_cap"], size=f"{v['size.standard']};{v['size.sectors']}",
         ht=v["sci_tech.high_tech_validity_years"], sme=v["sci_tech.tech_sme_valid_years"],
-        srdi=v["sci_tech.srdi_validity_years"], green=v["green.catalogue"])
+        srdi=v["sci_tech.srdi_validity_years"], green=v["green.catalogue"],
+        digital=v["digital.classification"], pension=v["pension.classification"])
     con = duckdb.connect(config={"memory_limit": "3GB"})
     _register_reference(con)
     t0 = time.perf_counter()
