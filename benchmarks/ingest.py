@@ -118,6 +118,7 @@ def _targets() -> list[tuple[object, str, str | Callable[..., str]]]:
         (validate, "rule_counts", "validate: rule counts"),
         (validate, "_rule_counts", "validate: rule counts"),
         (c, "_previous", "cross-file helpers"),
+        (c, "_fill_borrowers", "cross-file helpers"),
         (c, "_fill_cp_state", "cross-file helpers"),
         (c, "_fill_registered", "cross-file helpers"),
         (c, "_cp_state", "cross-file helpers"),

@@ -211,6 +211,16 @@ def truncated_parquet(_: Path) -> bytes:
     return data[: len(data) // 2]
 
 
+def damaged_parquet_page(_: Path) -> bytes:
+    """Footer and schema intact, the first data page overwritten: only reading the values
+    finds the damage (Parquet is read in place, after the columns were checked)."""
+    data = bytearray(parquet_bytes(typed_table(LOANS, "loan")))
+    start = pq.ParquetFile(io.BytesIO(bytes(data))).metadata.row_group(0).column(0)
+    offset = start.data_page_offset + 8
+    data[offset:offset + 24] = b"\xff" * 24
+    return bytes(data)
+
+
 def corrupt_xlsx(tmp: Path) -> bytes:
     data = xlsx_bytes(LOANS, "loan", tmp)
     return data[: len(data) // 2]
@@ -261,6 +271,8 @@ CASES: list[Any] = [
      "E0001", "loans.csv", ("could not be parsed", "line 4 has 22 fields")),
     ("corrupt-parquet", book_with_loans(truncated_parquet, "loans.parquet"), "E0001",
      "loans.parquet", ("not a readable Parquet file",)),
+    ("damaged-parquet-page", book_with_loans(damaged_parquet_page, "loans.parquet"), "E0001",
+     "loans.parquet", ("parquet could not be parsed",)),
     ("parquet-missing-column", book_with_loans(
         parquet_bytes(string_table(LOANS, "loan").drop_columns(["balance"])), "loans.parquet"),
      "E0002", "loans.parquet", ("missing column(s): balance",)),

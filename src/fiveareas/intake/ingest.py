@@ -85,15 +85,22 @@ class Collector:
 
     def _validate_and_store(self, found: Found, content: str, shas: dict[str, list[str]],
                             stage: Path) -> Outcome:
+        loaded: dict[str, readers.LoadedFile] = {}
         try:
-            loaded = self._load(found, stage)
-            if found.kind == "loan_book":
-                inst, period = self._identity(loaded["loan"])
-        except MalformedFile as bad:
-            return self._record_malformed(found, content, shas, bad)
-        if found.kind == "register":
-            return self._register(found, content, loaded["institution"], stage)
-        return self._loan_book(found, content, loaded, stage, inst, period)
+            try:
+                loaded = self._load(found, stage)
+                if found.kind == "loan_book":
+                    inst, period = self._identity(loaded["loan"])
+            except MalformedFile as bad:
+                return self._record_malformed(found, content, shas, bad)
+            if found.kind == "register":
+                return self._register(found, content, loaded["institution"], stage)
+            return self._loan_book(found, content, loaded, stage, inst, period)
+        except Exception as exc:
+            damaged = readers.damaged(self.con, exc, list(loaded.values()))
+            if damaged is None:
+                raise
+            return self._record_malformed(found, content, shas, damaged)
 
     def _load(self, found: Found, stage: Path) -> dict[str, readers.LoadedFile]:
         wanted = ("institution",) if found.kind == "register" else ("loan", "counterparty")
@@ -117,8 +124,9 @@ class Collector:
     def _loan_book(self, found: Found, content: str, loaded: dict[str, readers.LoadedFile],
                    stage: Path, inst: str, period: date) -> Outcome:
         prev = self._previous(inst, period)
+        self._fill_borrowers()
         cp = validate.check(self.con, "counterparty")
-        self._fill_cp_state()
+        self._fill_cp_state(cp)
         self._fill_registered()
         loan = validate.check(self.con, "loan")
         macro = self._macro(prev)
@@ -171,12 +179,11 @@ class Collector:
         if paths:
             engine.insert_parquet(self.con, "registered", paths, "institution_id")
 
-    def _fill_cp_state(self) -> None:
-        self.con.raw_sql("DELETE FROM cp_state")
-        self.con.raw_sql(
-            "INSERT INTO cp_state SELECT counterparty_id, CASE WHEN bool_and(_row NOT IN ("
-            f"{validate.blocked_rows_sql(self.con, 'counterparty')})) THEN 'valid' "
-            "ELSE 'invalid' END FROM counterparty_v GROUP BY counterparty_id")
+    def _fill_borrowers(self) -> None:
+        validate.fill_borrowers(self.con)
+
+    def _fill_cp_state(self, cp: validate.Checked) -> None:
+        validate.fill_cp_state(self.con, cp)
 
     def _macro(self, prev: tuple[int, float] | None
                ) -> list[dict[str, object]]:
@@ -205,7 +212,7 @@ class Collector:
             ds = checked.dataset
             if not rejected and checked.accepted:
                 engine.copy_parquet(self.con, validate.accepted_sql(self.con, checked),
-                                    stage / ds / "part-0.parquet")
+                                    stage / ds / "part-0.parquet", nullable=True)
             if rejected or checked.quarantined:
                 engine.copy_parquet(self.con,
                                     validate.quarantined_sql(self.con, checked, every=rejected),
