@@ -195,7 +195,7 @@ def load(con: Backend, path: Path, dataset: str, name: str, work: Path) -> Loade
         raise
     except Exception as exc:
         raise MalformedFile(path, "E0001", f"{fmt} could not be parsed: {_short(exc)}") from exc
-    columns = con.table(name).columns
+    columns = [c for c, _ in engine.columns(con, name)]
     for old in columns:
         new = old.strip().lower()
         if new != old:
@@ -203,7 +203,7 @@ def load(con: Backend, path: Path, dataset: str, name: str, work: Path) -> Loade
     loaded.columns = [c.strip().lower() for c in columns]
     if fmt != "parquet":  # the Parquet reader made its row view already
         engine.row_view(con, name)
-    loaded.rows = int(con.table(name).count().execute())
+    loaded.rows = int(engine.run(con, f"SELECT count(*) FROM {name}")[0][0])
     if loaded.rows == 0:
         raise MalformedFile(path, "E0005", "the file has a header but no data rows")
     return loaded

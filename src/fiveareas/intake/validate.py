@@ -21,7 +21,7 @@ import pyarrow as pa
 from ibis.backends.duckdb import Backend
 
 from fiveareas.intake.catalogue import Rule, message_parts, row_rules
-from fiveareas.intake.checks import CHECKS
+from fiveareas.intake.checks import CHECKS, REFERENCE
 from fiveareas.model.template import Field, template
 from fiveareas.store import engine
 
@@ -57,6 +57,7 @@ class Checked:
     accepted: int = 0
     rule_counts: dict[str, int] = field(default_factory=dict)
     text: bool = False
+    schema: tuple[tuple[str, str], ...] = ()  # of the loaded file, the key of its queries
 
     @property
     def table(self) -> str:
@@ -134,10 +135,10 @@ def _flag(rule: Rule, f: Field) -> str:
     return f"_f_{rule.id}_{f.name}"
 
 
-def _text_input(con: Backend, dataset: str) -> bool:
+def _text_input(dataset: str, schema: tuple[tuple[str, str], ...]) -> bool:
     """Does a typed field arrive as text (CSV, Excel, all-string Parquet)?"""
-    t = con.table(dataset)
-    return any(f.type in PARSED_TYPES and t[f.name].type().is_string()
+    types = dict(schema)
+    return any(f.type in PARSED_TYPES and engine.is_text(types[f.name])
                for f in template()[dataset].fields)
 
 
@@ -152,7 +153,7 @@ def _checked_expr(con: Backend, dataset: str) -> ir.Table:
     t = _with_helpers(con, dataset, _prepared(con, dataset))
     pairs = row_rules(dataset)
     flags = {_flag(r, f): CHECKS[r.check](t, f).fill_null(False) for r, f in pairs}
-    keep = _text_input(con, dataset)
+    keep = _text_input(dataset, engine.schema_key(con, dataset))
     names = [f.name for f in template()[dataset].fields]
     # Text input: every row's parsed values. Typed input: the flagged rows' values as
     # received, for quarantine and findings, so they need not be joined back afterwards.
@@ -171,24 +172,30 @@ def _failing_expr(con: Backend, dataset: str) -> ir.Table:
 
 
 def create_helpers(con: Backend) -> None:
-    """Helper tables with fixed schemas: empty ones the collector fills per submission, and
-    the catalogue's message parts used to word findings."""
+    """Helper tables with fixed schemas: empty ones the collector fills per submission, the
+    catalogue's message parts used to word findings, and the checks' code tables."""
     for name, cols in HELPERS.items():
         con.raw_sql(f"CREATE OR REPLACE TABLE {name} ({cols})")
     parts = [{"m_dataset": ds, **p} for ds in template().datasets for p in message_parts(ds)]
     engine.load_arrow(con, "messages", pa.Table.from_pylist(parts))
+    for name, codes in REFERENCE.items():
+        engine.load_arrow(con, name, pa.table({"code": pa.array(sorted(codes()), pa.string())}))
 
 
 def check(con: Backend, dataset: str) -> Checked:
     """Run every row rule of `dataset` on its loaded engine table; materialise the result."""
-    key = (dataset, engine.schema_key(con, dataset))
-    text = engine.sql(con, ("check", *key), lambda: _checked_expr(con, dataset))
-    out = Checked(dataset, text=_text_input(con, dataset))
-    engine.materialize_sql(con, out.table, text)
-    t = con.table(out.table)
-    raw = con.table(dataset)
-    count_sql = engine.sql(con, ("count", dataset), lambda: t.aggregate(
-        rows=raw.count().as_scalar(), blocked=t._blocked.sum(), flagged=t._flagged.sum()))
+    schema = engine.schema_key(con, dataset)
+    out = Checked(dataset, text=_text_input(dataset, schema), schema=schema)
+    key = (dataset, out.schema)
+    engine.materialize_sql(con, out.table, engine.sql(
+        con, ("check", *key), lambda: _checked_expr(con, dataset)))
+
+    def count() -> ir.Table:
+        t, raw = con.table(out.table), con.table(dataset)
+        return t.aggregate(rows=raw.count().as_scalar(), blocked=t._blocked.sum(),
+                           flagged=t._flagged.sum())
+
+    count_sql = engine.sql(con, ("count", dataset), count)
     rows, blocked, flagged = engine.run(con, count_sql)[0]
     out.rows, out.accepted = int(rows), int(rows) - int(blocked or 0)
     if flagged:  # most submissions are clean: then there is nothing to fetch or count
@@ -218,7 +225,7 @@ def accepted_sql(con: Backend, checked: Checked) -> str:
     """The landing rows, typed as the template declares."""
     def build() -> ir.Table:
         c = con.table(checked.table)
-        if _text_input(con, checked.dataset):
+        if checked.text:
             t = c.filter(~c._blocked)
         else:
             t = _prepared(con, checked.dataset)
@@ -226,7 +233,7 @@ def accepted_sql(con: Backend, checked: Checked) -> str:
         return t.select(**{f.name: t[f"{f.name}__t"].cast(ibis.dtype(f.arrow_type))
                            for f in template()[checked.dataset].fields})
 
-    key = ("accepted", checked.dataset, engine.schema_key(con, checked.dataset))
+    key = ("accepted", checked.dataset, checked.schema)
     return engine.sql(con, key, build)
 
 
@@ -239,7 +246,7 @@ def fill_borrowers(con: Backend) -> None:
 def fill_cp_state(con: Backend, cp: Checked) -> None:
     """Fill `cp_invalid` (counterparties with a blocked row) and `cp_unknown` (borrowers
     the counterparty file lacks), the two small sets the loan rules E0303 and E0304 read."""
-    key = engine.schema_key(con, "counterparty")
+    key = cp.schema
     if cp.quarantined:
         def invalid() -> ir.Table:
             t = con.table(cp.failing)
@@ -268,7 +275,7 @@ def quarantined_sql(con: Backend, checked: Checked, every: bool = False) -> str:
         return t.select("_row", *[t[f.name].cast("string").name(f.name)
                                   for f in template()[checked.dataset].fields])
 
-    key = ("quarantined", checked.dataset, every, engine.schema_key(con, checked.dataset))
+    key = ("quarantined", checked.dataset, every, checked.schema)
     return engine.sql(con, key, build)
 
 
@@ -294,5 +301,4 @@ def findings_sql(con: Backend, checked: Checked) -> str:
         ).order_by(["row", "rule_id"])
         return out.cast(FINDINGS_SCHEMA)
 
-    return engine.sql(con, ("findings", checked.dataset,
-                            engine.schema_key(con, checked.dataset)), build)
+    return engine.sql(con, ("findings", checked.dataset, checked.schema), build)
