@@ -8,7 +8,6 @@ exactly as received.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import decimal
 import io
 import random
@@ -28,7 +27,16 @@ from fiveareas.intake.ingest import Outcome, ingest
 from fiveareas.model.template import template
 from fiveareas.store import catalog as cat
 from fiveareas.store.home import Home
-from tests.conftest import COUNTERPARTIES, INSTITUTIONS, LOANS, loan, write_book, write_csv
+from tests.conftest import (
+    COUNTERPARTIES,
+    INSTITUTIONS,
+    LOANS,
+    loan,
+    string_table,
+    typed_table,
+    write_book,
+    write_csv,
+)
 from tests.intake.readback import catalog, lake_rows, rule_counts, submission_row
 
 LOAN_SUM = decimal.Decimal("670000.00")  # balances of LOANS: 500000 + 120000 + 50000
@@ -49,25 +57,6 @@ def csv_text(rows: list[dict[str, str]], dataset: str, delimiter: str = ",",
 
 def loan_lines() -> list[str]:
     return csv_text(LOANS, "loan").splitlines()
-
-
-def typed_table(rows: list[dict[str, str]], dataset: str) -> pa.Table:
-    """The rows as a properly typed Arrow table (date32, decimal128(18,2), int64, bool, ...)."""
-    convert: dict[str, Callable[[str], Any]] = {
-        "date": dt.date.fromisoformat, "amount": decimal.Decimal, "integer": int,
-        "decimal": float, "boolean": lambda v: v == "true",
-    }
-    cols = {}
-    for f in template()[dataset].fields:
-        fn = convert.get(f.type, str)
-        cols[f.name] = pa.array([fn(r[f.name]) if r[f.name] else None for r in rows],
-                                f.arrow_type)
-    return pa.table(cols)
-
-
-def string_table(rows: list[dict[str, str]], dataset: str) -> pa.Table:
-    return pa.table({c: pa.array([r[c] for r in rows], pa.string())
-                     for c in template()[dataset].columns})
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
