@@ -88,7 +88,7 @@ class Collector:
         loaded: dict[str, readers.LoadedFile] = {}
         try:
             try:
-                loaded = self._load(found, stage)
+                loaded = self._load(found, stage, shas)
                 if found.kind == "loan_book":
                     inst, period = self._identity(loaded["loan"])
             except MalformedFile as bad:
@@ -102,7 +102,8 @@ class Collector:
                 raise
             return self._record_malformed(found, content, shas, damaged)
 
-    def _load(self, found: Found, stage: Path) -> dict[str, readers.LoadedFile]:
+    def _load(self, found: Found, stage: Path,
+              shas: dict[str, list[str]]) -> dict[str, readers.LoadedFile]:
         wanted = ("institution",) if found.kind == "register" else ("loan", "counterparty")
         for ds in wanted:
             files = found.files.get(ds, [])
@@ -113,7 +114,8 @@ class Collector:
         for ds, files in found.files.items():
             if ds not in wanted:
                 raise MalformedFile(files[0], "E0007", f"unexpected {ds} file in a {found.kind}")
-        return {ds: readers.load(self.con, found.files[ds][0], ds, ds, stage) for ds in wanted}
+        return {ds: readers.load(self.con, found.files[ds][0], ds, ds, stage, shas[ds][0])
+                for ds in wanted}
 
     def _register(self, found: Found, content: str, f: readers.LoadedFile,
                   stage: Path) -> Outcome:
