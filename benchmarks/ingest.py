@@ -13,7 +13,8 @@ subprocess so that its peak memory (RSS high-water mark, from `os.wait4`) is its
   time, a few `perf_counter` calls per phase, so the overhead is nil).
 
 Rows per second count loan rows (the counterparty file, N/3 rows, is extra work for ingest).
-Input comes from `benchmarks/_data.py` and is cached under benchmarks/out/.
+Input comes from `benchmarks/_data.py` and is cached under benchmarks/out/; each run's data
+home is made under benchmarks/work/ and removed afterwards.
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _data import OUT, submission  # noqa: E402
+from _data import submission  # noqa: E402
+
+# Scratch space beside this script, not under the input cache (`out/`), which worktrees may
+# share: two runs at once must not remove each other's data homes.
+WORK = HERE / "work"
 
 PHASES = ("hash", "load", "identity", "compile (ibis to SQL)", "validate: materialise",
           "validate: rule counts", "validate: other", "cross-file helpers", "write accepted",
@@ -113,6 +118,7 @@ def _targets() -> list[tuple[object, str, str | Callable[..., str]]]:
         (validate, "rule_counts", "validate: rule counts"),
         (validate, "_rule_counts", "validate: rule counts"),
         (c, "_previous", "cross-file helpers"),
+        (c, "_fill_borrowers", "cross-file helpers"),
         (c, "_fill_cp_state", "cross-file helpers"),
         (c, "_fill_registered", "cross-file helpers"),
         (c, "_cp_state", "cross-file helpers"),
@@ -172,7 +178,7 @@ def child(kind: str, rows: int, fmt: str, work: Path) -> None:
 # ---- parent ------------------------------------------------------------------------------
 def measure(kind: str, rows: int, fmt: str) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter; its own peak RSS comes from wait4."""
-    work = OUT / "work" / f"{kind}_{fmt}_{rows}"
+    work = WORK / f"{kind}_{fmt}_{rows}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     cmd = [sys.executable, __file__, "--child", kind, "--rows", str(rows), "--formats", fmt,

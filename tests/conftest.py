@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import decimal
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from fiveareas.model.template import template
@@ -63,6 +69,52 @@ def write_csv(path: Path, rows: list[dict[str, str]], dataset: str, **kw: str) -
         w = csv.DictWriter(fh, fieldnames=cols, delimiter=kw.get("delimiter", ","))
         w.writeheader()
         w.writerows(rows)
+    return path
+
+
+def typed_table(rows: list[dict[str, str]], dataset: str) -> pa.Table:
+    """The rows as a properly typed Arrow table (date32, decimal128(18,2), int64, bool, ...)."""
+    convert: dict[str, Callable[[str], Any]] = {
+        "date": dt.date.fromisoformat, "amount": decimal.Decimal, "integer": int,
+        "decimal": float, "boolean": lambda v: v == "true",
+    }
+    cols = {}
+    for f in template()[dataset].fields:
+        fn = convert.get(f.type, str)
+        cols[f.name] = pa.array([fn(r[f.name]) if r[f.name] else None for r in rows],
+                                f.arrow_type)
+    return pa.table(cols)
+
+
+def string_table(rows: list[dict[str, str]], dataset: str) -> pa.Table:
+    return pa.table({c: pa.array([r[c] for r in rows], pa.string())
+                     for c in template()[dataset].columns})
+
+
+def _typed_as_written(rows: list[dict[str, str]], dataset: str) -> bool:
+    """Does every typed value read back as the same text once typed ('3.5e0' does not)?"""
+    table = typed_table(rows, dataset)
+    for f in template()[dataset].fields:
+        if f.type == "boolean":
+            back = [None if v is None else str(v).lower() for v in table[f.name].to_pylist()]
+        elif f.type in ("date", "amount", "decimal", "integer"):
+            back = [None if v is None else str(v) for v in table[f.name].to_pylist()]
+        else:
+            continue
+        if back != [r[f.name] or None for r in rows]:
+            return False
+    return True
+
+
+def write_parquet(path: Path, rows: list[dict[str, str]], dataset: str) -> Path:
+    """Typed Parquet as the template declares it; all-text Parquet when a value would not
+    survive typing as written (then, as from a bank's text export, the reader sees text)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        typed = _typed_as_written(rows, dataset)
+    except (ValueError, ArithmeticError, pa.ArrowInvalid):
+        typed = False
+    pq.write_table(typed_table(rows, dataset) if typed else string_table(rows, dataset), path)
     return path
 
 

@@ -8,7 +8,6 @@ exactly as received.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import decimal
 import io
 import random
@@ -28,7 +27,16 @@ from fiveareas.intake.ingest import Outcome, ingest
 from fiveareas.model.template import template
 from fiveareas.store import catalog as cat
 from fiveareas.store.home import Home
-from tests.conftest import COUNTERPARTIES, INSTITUTIONS, LOANS, loan, write_book, write_csv
+from tests.conftest import (
+    COUNTERPARTIES,
+    INSTITUTIONS,
+    LOANS,
+    loan,
+    string_table,
+    typed_table,
+    write_book,
+    write_csv,
+)
 from tests.intake.readback import catalog, lake_rows, rule_counts, submission_row
 
 LOAN_SUM = decimal.Decimal("670000.00")  # balances of LOANS: 500000 + 120000 + 50000
@@ -49,25 +57,6 @@ def csv_text(rows: list[dict[str, str]], dataset: str, delimiter: str = ",",
 
 def loan_lines() -> list[str]:
     return csv_text(LOANS, "loan").splitlines()
-
-
-def typed_table(rows: list[dict[str, str]], dataset: str) -> pa.Table:
-    """The rows as a properly typed Arrow table (date32, decimal128(18,2), int64, bool, ...)."""
-    convert: dict[str, Callable[[str], Any]] = {
-        "date": dt.date.fromisoformat, "amount": decimal.Decimal, "integer": int,
-        "decimal": float, "boolean": lambda v: v == "true",
-    }
-    cols = {}
-    for f in template()[dataset].fields:
-        fn = convert.get(f.type, str)
-        cols[f.name] = pa.array([fn(r[f.name]) if r[f.name] else None for r in rows],
-                                f.arrow_type)
-    return pa.table(cols)
-
-
-def string_table(rows: list[dict[str, str]], dataset: str) -> pa.Table:
-    return pa.table({c: pa.array([r[c] for r in rows], pa.string())
-                     for c in template()[dataset].columns})
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
@@ -211,6 +200,16 @@ def truncated_parquet(_: Path) -> bytes:
     return data[: len(data) // 2]
 
 
+def damaged_parquet_page(_: Path) -> bytes:
+    """Footer and schema intact, the first data page overwritten: only reading the values
+    finds the damage (Parquet is read in place, after the columns were checked)."""
+    data = bytearray(parquet_bytes(typed_table(LOANS, "loan")))
+    start = pq.ParquetFile(io.BytesIO(bytes(data))).metadata.row_group(0).column(0)
+    offset = start.data_page_offset + 8
+    data[offset:offset + 24] = b"\xff" * 24
+    return bytes(data)
+
+
 def corrupt_xlsx(tmp: Path) -> bytes:
     data = xlsx_bytes(LOANS, "loan", tmp)
     return data[: len(data) // 2]
@@ -261,6 +260,8 @@ CASES: list[Any] = [
      "E0001", "loans.csv", ("could not be parsed", "line 4 has 22 fields")),
     ("corrupt-parquet", book_with_loans(truncated_parquet, "loans.parquet"), "E0001",
      "loans.parquet", ("not a readable Parquet file",)),
+    ("damaged-parquet-page", book_with_loans(damaged_parquet_page, "loans.parquet"), "E0001",
+     "loans.parquet", ("parquet could not be parsed",)),
     ("parquet-missing-column", book_with_loans(
         parquet_bytes(string_table(LOANS, "loan").drop_columns(["balance"])), "loans.parquet"),
      "E0002", "loans.parquet", ("missing column(s): balance",)),

@@ -19,10 +19,14 @@ from fiveareas.intake.ingest import Collector, Outcome
 from fiveareas.store.findings import read_findings
 from fiveareas.store.home import Home
 from fiveareas.store.status import get
-from tests.conftest import COUNTERPARTIES, INSTITUTIONS, LOANS, write_csv
+from tests.conftest import COUNTERPARTIES, INSTITUTIONS, LOANS, write_csv, write_parquet
 
 CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "rule_cases.yaml").read_text())
-FILES = {"loan": "loans.csv", "counterparty": "counterparties.csv", "institution": "institutions.csv"}
+STEMS = {"loan": "loans", "counterparty": "counterparties", "institution": "institutions"}
+# CSV is text throughout; Parquet is typed as the template declares (text where a case's
+# value is not of its type), which the validator reads and checks by another path.
+FORMATS = ("csv", "parquet")
+PREFIX = {"csv": "C", "parquet": "D"}  # each case and format is its own institution
 
 
 def _case_id(i: int, case: dict[str, Any]) -> str:
@@ -30,7 +34,8 @@ def _case_id(i: int, case: dict[str, Any]) -> str:
 
 
 def _institutions() -> list[dict[str, str]]:
-    extra = [{**INSTITUTIONS[0], "institution_id": f"C{i:04d}"} for i in range(len(CASES))]
+    extra = [{**INSTITUTIONS[0], "institution_id": f"{PREFIX[fmt]}{i:04d}"}
+             for fmt in FORMATS for i in range(len(CASES))]
     return INSTITUTIONS + extra
 
 
@@ -64,10 +69,16 @@ def _book(base: dict[str, list[dict[str, str]]], changes: list[dict[str, Any]]
     return book
 
 
-def _submit(c: Collector, folder: Path, book: dict[str, list[dict[str, str]]]) -> Outcome:
-    files = {ds: [write_csv(folder / FILES[ds], rows, ds)] for ds, rows in book.items()}
+def _submit(c: Collector, folder: Path, book: dict[str, list[dict[str, str]]],
+            fmt: str = "csv") -> Outcome:
+    write = write_csv if fmt == "csv" or "institution" in book else write_parquet
+    files = {ds: [write(folder / _file(ds, fmt, book), rows, ds)] for ds, rows in book.items()}
     kind = "register" if "institution" in book else "loan_book"
     return c.submit(Found(kind, files, folder))
+
+
+def _file(dataset: str, fmt: str, book: dict[str, list[dict[str, str]]]) -> str:
+    return f"{STEMS[dataset]}.{'csv' if 'institution' in book else fmt}"
 
 
 def _findings(c: Collector, outcome: Outcome) -> list[dict[str, Any]]:
@@ -76,10 +87,11 @@ def _findings(c: Collector, outcome: Outcome) -> list[dict[str, Any]]:
     return read_findings(c.home, row)
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("i", range(len(CASES)), ids=[_case_id(i, c) for i, c in enumerate(CASES)])
-def test_rule_case(collector: Collector, tmp_path: Path, i: int) -> None:
+def test_rule_case(collector: Collector, tmp_path: Path, i: int, fmt: str) -> None:
     case = CASES[i]
-    inst = f"C{i:04d}"
+    inst = f"{PREFIX[fmt]}{i:04d}"
     if case["dataset"] == "institution":
         base = {"institution": _institutions()}  # stays a full register for later cases
     else:
@@ -88,10 +100,10 @@ def test_rule_case(collector: Collector, tmp_path: Path, i: int) -> None:
     if "previous" in case:
         prev = _book(base, [{"dataset": "loan", **case["previous"]}])
         prev["loan"] = [{**r, "period": "2023-12-31"} for r in prev["loan"]]
-        assert _submit(collector, tmp_path / "prev", prev).state.startswith("accepted")
+        assert _submit(collector, tmp_path / "prev", prev, fmt).state.startswith("accepted")
     changes = [case] + ([case["also"]] if "also" in case else [])
     book = _book(base, changes)
-    outcome = _submit(collector, tmp_path / "now", book)
+    outcome = _submit(collector, tmp_path / "now", book, fmt)
     assert outcome.state != "malformed", outcome.message
     assert outcome.accepted + outcome.quarantined == outcome.rows
 
@@ -107,7 +119,7 @@ def test_rule_case(collector: Collector, tmp_path: Path, i: int) -> None:
     assert found, f"{case['rule']} did not fire"
     assert all(f["field"] == field for f in found)
     assert all(f["dataset"] == case["dataset"] for f in found)
-    assert all(Path(f["file"]).name == FILES[case["dataset"]] for f in found)
+    assert all(Path(f["file"]).name == _file(case["dataset"], fmt, book) for f in found)
     if rows:  # a negative row counts from the end of the submitted file
         n = len(book[case["dataset"]])
         assert sorted(f["row"] for f in found) == sorted((r % n) + 2 for r in rows)

@@ -85,17 +85,25 @@ class Collector:
 
     def _validate_and_store(self, found: Found, content: str, shas: dict[str, list[str]],
                             stage: Path) -> Outcome:
+        loaded: dict[str, readers.LoadedFile] = {}
         try:
-            loaded = self._load(found, stage)
-            if found.kind == "loan_book":
-                inst, period = self._identity(loaded["loan"])
-        except MalformedFile as bad:
-            return self._record_malformed(found, content, shas, bad)
-        if found.kind == "register":
-            return self._register(found, content, loaded["institution"], stage)
-        return self._loan_book(found, content, loaded, stage, inst, period)
+            try:
+                loaded = self._load(found, stage, shas)
+                if found.kind == "loan_book":
+                    inst, period = self._identity(loaded["loan"])
+            except MalformedFile as bad:
+                return self._record_malformed(found, content, shas, bad)
+            if found.kind == "register":
+                return self._register(found, content, loaded["institution"], stage)
+            return self._loan_book(found, content, loaded, stage, inst, period)
+        except Exception as exc:
+            damaged = readers.damaged(self.con, exc, list(loaded.values()))
+            if damaged is None:
+                raise
+            return self._record_malformed(found, content, shas, damaged)
 
-    def _load(self, found: Found, stage: Path) -> dict[str, readers.LoadedFile]:
+    def _load(self, found: Found, stage: Path,
+              shas: dict[str, list[str]]) -> dict[str, readers.LoadedFile]:
         wanted = ("institution",) if found.kind == "register" else ("loan", "counterparty")
         for ds in wanted:
             files = found.files.get(ds, [])
@@ -106,7 +114,8 @@ class Collector:
         for ds, files in found.files.items():
             if ds not in wanted:
                 raise MalformedFile(files[0], "E0007", f"unexpected {ds} file in a {found.kind}")
-        return {ds: readers.load(self.con, found.files[ds][0], ds, ds, stage) for ds in wanted}
+        return {ds: readers.load(self.con, found.files[ds][0], ds, ds, stage, shas[ds][0])
+                for ds in wanted}
 
     def _register(self, found: Found, content: str, f: readers.LoadedFile,
                   stage: Path) -> Outcome:
@@ -117,8 +126,9 @@ class Collector:
     def _loan_book(self, found: Found, content: str, loaded: dict[str, readers.LoadedFile],
                    stage: Path, inst: str, period: date) -> Outcome:
         prev = self._previous(inst, period)
+        self._fill_borrowers()
         cp = validate.check(self.con, "counterparty")
-        self._fill_cp_state()
+        self._fill_cp_state(cp)
         self._fill_registered()
         loan = validate.check(self.con, "loan")
         macro = self._macro(prev)
@@ -171,12 +181,11 @@ class Collector:
         if paths:
             engine.insert_parquet(self.con, "registered", paths, "institution_id")
 
-    def _fill_cp_state(self) -> None:
-        self.con.raw_sql("DELETE FROM cp_state")
-        self.con.raw_sql(
-            "INSERT INTO cp_state SELECT counterparty_id, CASE WHEN bool_and(_row NOT IN ("
-            f"{validate.blocked_rows_sql(self.con, 'counterparty')})) THEN 'valid' "
-            "ELSE 'invalid' END FROM counterparty_v GROUP BY counterparty_id")
+    def _fill_borrowers(self) -> None:
+        validate.fill_borrowers(self.con)
+
+    def _fill_cp_state(self, cp: validate.Checked) -> None:
+        validate.fill_cp_state(self.con, cp)
 
     def _macro(self, prev: tuple[int, float] | None
                ) -> list[dict[str, object]]:
@@ -205,7 +214,7 @@ class Collector:
             ds = checked.dataset
             if not rejected and checked.accepted:
                 engine.copy_parquet(self.con, validate.accepted_sql(self.con, checked),
-                                    stage / ds / "part-0.parquet")
+                                    stage / ds / "part-0.parquet", nullable=True)
             if rejected or checked.quarantined:
                 engine.copy_parquet(self.con,
                                     validate.quarantined_sql(self.con, checked, every=rejected),

@@ -5,12 +5,14 @@ flag goes to quarantine, the others land. Findings are located (file, row, field
 and worded from the catalogue. The rules themselves are the pure checks of `checks.py`.
 
 The queries run on fixed engine table names (`loan`, `counterparty`, `institution` as loaded,
-and the helper tables `cp_state`, `registered`, `prev_loan`), so each compiles once per input
+and the helper tables `borrowers`, `cp_invalid`, `cp_unknown`, `registered`, `prev_loan`), so
+each compiles once per input
 schema and is reused for every submission.
 """
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 
 import ibis
@@ -20,7 +22,7 @@ import pyarrow as pa
 from ibis.backends.duckdb import Backend
 
 from fiveareas.intake.catalogue import Rule, message_parts, row_rules
-from fiveareas.intake.checks import CHECKS
+from fiveareas.intake.checks import CHECKS, REFERENCE
 from fiveareas.model.template import Field, template
 from fiveareas.store import engine
 
@@ -31,12 +33,17 @@ PARSED_TYPES = {
     "integer": dt.int64,
     "boolean": dt.boolean,
 }
+WHITESPACE = sorted(ord(c) for c in string.whitespace)  # what `strip` removes
 FINDINGS_SCHEMA = ibis.schema({
     "file": "string", "dataset": "string", "row": "int64", "field": "string",
     "rule_id": "string", "severity": "string", "value": "string", "message": "string",
 })
 HELPERS = {
-    "cp_state": "_cp_id VARCHAR, _cp_state VARCHAR",
+    # Per borrower of the loan file: its credit lines (a borrower has one).
+    "borrowers": "_b_id VARCHAR, _b_lo DECIMAL(18,2), _b_hi DECIMAL(18,2)",
+    # Counterparties with a blocked row; borrowers the counterparty file lacks.
+    "cp_invalid": "_cp_id VARCHAR",
+    "cp_unknown": "_cp_id VARCHAR",
     "registered": "institution_id VARCHAR",
     "prev_loan": "_prev_loan_id VARCHAR, _prev_start_date DATE, "
                  "_prev_counterparty_id VARCHAR, _prev_balance DECIMAL(18,2)",
@@ -51,10 +58,18 @@ class Checked:
     rows: int = 0
     accepted: int = 0
     rule_counts: dict[str, int] = field(default_factory=dict)
+    text: bool = False
+    schema: tuple[tuple[str, str], ...] = ()  # of the loaded file, the key of its queries
 
     @property
     def table(self) -> str:
         return f"{self.dataset}_checked"
+
+    @property
+    def failing(self) -> str:
+        """The flagged rows with their values as received: typed input keeps them in the
+        checked table itself, text input joins them back from the row view."""
+        return f"{self.dataset}_failing" if self.text else self.table
 
     @property
     def quarantined(self) -> int:
@@ -67,7 +82,10 @@ def parsed(t: ir.Table, f: Field) -> ir.Value:
     if f.type not in PARSED_TYPES:
         return col if col.type().is_string() else col.cast("string")
     if col.type().is_string():
-        col = col.strip()
+        # Strip only what starts or ends with whitespace: stripping copies every value
+        # (3x the cost of the test, for values that almost never need it).
+        padded = col.ascii_str().isin(WHITESPACE) | col.right(1).ascii_str().isin(WHITESPACE)
+        col = padded.ifelse(col.strip(), col)
     return col.try_cast(PARSED_TYPES[f.type])
 
 
@@ -84,51 +102,68 @@ def _prepared(con: Backend, dataset: str) -> ir.Table:
 def _with_helpers(con: Backend, dataset: str, t: ir.Table) -> ir.Table:
     """Columns from other rows, files and periods that the cross-record rules look at.
     Grouped sets joined back, rather than window functions, which would drag every column
-    through a sort."""
+    through a sort; what concerns borrowers comes from the small helper tables that
+    `fill_borrowers` and `fill_cp_state` fill, so the pass over the loans joins no table
+    as large as the counterparty file."""
     v = con.table(f"{dataset}_v")
     for r, f in row_rules(dataset):
         if r.check == "unique_key":
             n = v.group_by(f.name).aggregate(_n=v.count())
             t = t.mutate(**{f"_dup_{f.name}": t[f.name].isin(n.filter(n._n > 1)[f.name])})
-    if dataset == "loan":
-        line = v.credit_line.try_cast(PARSED_TYPES["amount"])
-        g = v.group_by("counterparty_id").aggregate(lo=line.min(), hi=line.max())
-        t = t.mutate(_line_differs=t.counterparty_id.isin(g.filter(g.lo != g.hi).counterparty_id))
     if dataset == "counterparty":
-        return t.mutate(_used=t.counterparty_id.isin(con.table("loan").counterparty_id))
+        return t.mutate(_used=t.counterparty_id.isin(con.table("borrowers")._b_id))
     if dataset != "loan":
         return t
-    cp = con.table("cp_state")
-    t = t.left_join(cp, t.counterparty_id == cp._cp_id).drop("_cp_id")
+    b = con.table("borrowers")
+    t = t.mutate(_line_differs=t.counterparty_id.isin(b.filter(b._b_lo != b._b_hi)._b_id))
+    cp = t.counterparty_id
+    t = t.mutate(_cp_state=ibis.cases(
+        (cp.isin(con.table("cp_unknown")._cp_id), ibis.null("string")),
+        (cp.isin(con.table("cp_invalid")._cp_id), ibis.literal("invalid")),
+        else_=ibis.literal("valid")))
     t = t.mutate(_inst_known=t.institution_id.isin(con.table("registered").institution_id))
     prev = con.table("prev_loan")
     return t.left_join(prev, t.loan_id == prev._prev_loan_id).drop("_prev_loan_id")
+
+
+def _borrowers_expr(con: Backend) -> ir.Table:
+    """Each borrower id of the loan file as received, with the lowest and highest credit
+    line of its loans. Raw ids, not the row view's: a blank id is then not taken for a
+    missing one, so counterparty ids match `loan.counterparty_id` exactly as before."""
+    raw = con.table("loan")
+    line = raw.credit_line.try_cast(PARSED_TYPES["amount"])  # blank text casts to null too
+    return raw.group_by(_b_id=raw.counterparty_id.cast("string")).aggregate(
+        _b_lo=line.min(), _b_hi=line.max())
 
 
 def _flag(rule: Rule, f: Field) -> str:
     return f"_f_{rule.id}_{f.name}"
 
 
-def _text_input(con: Backend, dataset: str) -> bool:
+def _text_input(dataset: str, schema: tuple[tuple[str, str], ...]) -> bool:
     """Does a typed field arrive as text (CSV, Excel, all-string Parquet)?"""
-    t = con.table(dataset)
-    return any(f.type in PARSED_TYPES and t[f.name].type().is_string()
+    types = dict(schema)
+    return any(f.type in PARSED_TYPES and engine.is_text(types[f.name])
                for f in template()[dataset].fields)
 
 
 def _checked_expr(con: Backend, dataset: str) -> ir.Table:
     """Row number, one boolean per (rule, field), `_blocked` and `_flagged`.
 
-    Typed input (Parquet as the template declares it) keeps only the flagged rows: parsing
-    is free, so the accepted rows are parsed again while streaming to the lake, which costs
-    less than storing every value. Text input keeps every row with its parsed values, because
-    parsing text is the expensive part and is not worth doing twice."""
+    Typed input (Parquet as the template declares it) keeps only the flagged rows, with
+    their values as received: parsing is free, so the accepted rows are parsed again while
+    streaming to the lake, which costs less than storing every value. Text input keeps
+    every row with its parsed values, because parsing text is the expensive part and is not
+    worth doing twice."""
     t = _with_helpers(con, dataset, _prepared(con, dataset))
     pairs = row_rules(dataset)
     flags = {_flag(r, f): CHECKS[r.check](t, f).fill_null(False) for r, f in pairs}
-    keep = _text_input(con, dataset)
-    parsed_cols = [f"{f.name}__t" for f in template()[dataset].fields] if keep else []
-    t = t.select("_row", *parsed_cols, **flags)
+    keep = _text_input(dataset, engine.schema_key(con, dataset))
+    names = [f.name for f in template()[dataset].fields]
+    # Text input: every row's parsed values. Typed input: the flagged rows' values as
+    # received, for quarantine and findings, so they need not be joined back afterwards.
+    cols = [f"{n}__t" for n in names] if keep else names
+    t = t.select("_row", *cols, **flags)
     blocking = [t[_flag(r, f)] for r, f in pairs if r.blocking]
     t = t.mutate(_blocked=ibis.or_(*blocking) if blocking else ibis.literal(False),
                  _flagged=ibis.or_(*(t[name] for name in flags)))
@@ -142,31 +177,36 @@ def _failing_expr(con: Backend, dataset: str) -> ir.Table:
 
 
 def create_helpers(con: Backend) -> None:
-    """Helper tables with fixed schemas: empty ones the collector fills per submission, and
-    the catalogue's message parts used to word findings."""
+    """Helper tables with fixed schemas: empty ones the collector fills per submission, the
+    catalogue's message parts used to word findings, and the checks' code tables."""
     for name, cols in HELPERS.items():
         con.raw_sql(f"CREATE OR REPLACE TABLE {name} ({cols})")
     parts = [{"m_dataset": ds, **p} for ds in template().datasets for p in message_parts(ds)]
     engine.load_arrow(con, "messages", pa.Table.from_pylist(parts))
+    for name, codes in REFERENCE.items():
+        engine.load_arrow(con, name, pa.table({"code": pa.array(sorted(codes()), pa.string())}))
 
 
 def check(con: Backend, dataset: str) -> Checked:
     """Run every row rule of `dataset` on its loaded engine table; materialise the result."""
-    engine.row_view(con, dataset)
-    key = (dataset, engine.schema_key(con, dataset),
-           engine.schema_key(con, "loan") if dataset == "counterparty" else ())
-    text = engine.sql(con, ("check", *key), lambda: _checked_expr(con, dataset))
-    out = Checked(dataset)
-    engine.materialize_sql(con, out.table, text)
-    t = con.table(out.table)
-    raw = con.table(dataset)
-    count_sql = engine.sql(con, ("count", dataset), lambda: t.aggregate(
-        rows=raw.count().as_scalar(), blocked=t._blocked.sum(), flagged=t._flagged.sum()))
+    schema = engine.schema_key(con, dataset)
+    out = Checked(dataset, text=_text_input(dataset, schema), schema=schema)
+    key = (dataset, out.schema)
+    engine.materialize_sql(con, out.table, engine.sql(
+        con, ("check", *key), lambda: _checked_expr(con, dataset)))
+
+    def count() -> ir.Table:
+        t, raw = con.table(out.table), con.table(dataset)
+        return t.aggregate(rows=raw.count().as_scalar(), blocked=t._blocked.sum(),
+                           flagged=t._flagged.sum())
+
+    count_sql = engine.sql(con, ("count", dataset), count)
     rows, blocked, flagged = engine.run(con, count_sql)[0]
     out.rows, out.accepted = int(rows), int(rows) - int(blocked or 0)
     if flagged:  # most submissions are clean: then there is nothing to fetch or count
-        engine.materialize_sql(con, f"{dataset}_failing", engine.sql(
-            con, ("failing", *key), lambda: _failing_expr(con, dataset)))
+        if out.text:
+            engine.materialize_sql(con, out.failing, engine.sql(
+                con, ("failing", *key), lambda: _failing_expr(con, dataset)))
         out.rule_counts = _rule_counts(con, out)
     return out
 
@@ -190,7 +230,7 @@ def accepted_sql(con: Backend, checked: Checked) -> str:
     """The landing rows, typed as the template declares."""
     def build() -> ir.Table:
         c = con.table(checked.table)
-        if _text_input(con, checked.dataset):
+        if checked.text:
             t = c.filter(~c._blocked)
         else:
             t = _prepared(con, checked.dataset)
@@ -198,17 +238,35 @@ def accepted_sql(con: Backend, checked: Checked) -> str:
         return t.select(**{f.name: t[f"{f.name}__t"].cast(ibis.dtype(f.arrow_type))
                            for f in template()[checked.dataset].fields})
 
-    key = ("accepted", checked.dataset, engine.schema_key(con, checked.dataset))
+    key = ("accepted", checked.dataset, checked.schema)
     return engine.sql(con, key, build)
 
 
-def blocked_rows_sql(con: Backend, dataset: str) -> str:
-    """Row numbers of the rows kept back, for the collector's cross-file helpers."""
-    def build() -> ir.Table:
-        c = con.table(f"{dataset}_checked")
-        return c.filter(c._blocked).select("_row")
+def fill_borrowers(con: Backend) -> None:
+    """Fill `borrowers` from the loaded loan file, before either file is checked."""
+    engine.refill(con, "borrowers", engine.sql(con, ("borrowers", engine.schema_key(
+        con, "loan")), lambda: _borrowers_expr(con)))
 
-    return engine.sql(con, ("blocked", dataset), build)
+
+def fill_cp_state(con: Backend, cp: Checked) -> None:
+    """Fill `cp_invalid` (counterparties with a blocked row) and `cp_unknown` (borrowers
+    the counterparty file lacks), the two small sets the loan rules E0303 and E0304 read."""
+    key = cp.schema
+    if cp.quarantined:
+        def invalid() -> ir.Table:
+            t = con.table(cp.failing)
+            return t.filter(t._blocked).select(_cp_id=t.counterparty_id.cast("string")).distinct()
+
+        engine.refill(con, "cp_invalid", engine.sql(con, ("cp_invalid", cp.text, *key), invalid))
+    else:
+        engine.refill(con, "cp_invalid", None)
+
+    def unknown() -> ir.Table:
+        b, v = con.table("borrowers"), con.table("counterparty_v")
+        missing = b.anti_join(v, b._b_id == v.counterparty_id)
+        return missing.filter(missing._b_id.notnull()).select("_b_id").rename(_cp_id="_b_id")
+
+    engine.refill(con, "cp_unknown", engine.sql(con, ("cp_unknown", *key), unknown))
 
 
 def quarantined_sql(con: Backend, checked: Checked, every: bool = False) -> str:
@@ -217,12 +275,12 @@ def quarantined_sql(con: Backend, checked: Checked, every: bool = False) -> str:
         if every:
             t = con.table(f"{checked.dataset}_v").order_by("_row")
         else:
-            t = con.table(f"{checked.dataset}_failing")
+            t = con.table(checked.failing)
             t = t.filter(t._blocked).order_by("_row")
         return t.select("_row", *[t[f.name].cast("string").name(f.name)
                                   for f in template()[checked.dataset].fields])
 
-    key = ("quarantined", checked.dataset, every, engine.schema_key(con, checked.dataset))
+    key = ("quarantined", checked.dataset, every, checked.schema)
     return engine.sql(con, key, build)
 
 
@@ -230,7 +288,7 @@ def findings_sql(con: Backend, checked: Checked) -> str:
     """One located finding per row, rule and field, worded from the catalogue; the file
     path is left as the placeholder column `file` = '' for the caller to fill in."""
     def build() -> ir.Table:
-        t = con.table(f"{checked.dataset}_failing")
+        t = con.table(checked.failing)
         parts = [
             t.filter(t[_flag(r, f)]).select(
                 row=t._row, field=ibis.literal(f.name), rule_id=ibis.literal(r.id),
@@ -248,5 +306,4 @@ def findings_sql(con: Backend, checked: Checked) -> str:
         ).order_by(["row", "rule_id"])
         return out.cast(FINDINGS_SCHEMA)
 
-    return engine.sql(con, ("findings", checked.dataset,
-                            engine.schema_key(con, checked.dataset)), build)
+    return engine.sql(con, ("findings", checked.dataset, checked.schema), build)
