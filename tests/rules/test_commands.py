@@ -198,3 +198,19 @@ def test_run_ingests_then_classifies_the_periods_it_changed(tmp_path: Path, regi
     assert list((home / "lake/tags/period=2024-01-31").glob("*.parquet"))
     again = runner.invoke(app, ["run", str(book), "--home", str(home)])
     assert again.exit_code == 0 and "nothing to classify" in again.output
+
+
+def test_a_period_before_the_green_catalogue_has_an_empty_flags_dataset(
+        tmp_path: Path, register: Path) -> None:
+    home = Home.resolve(tmp_path / "home")
+    old = [{**row, "period": "2019-06-30", "start_date": "2019-01-15"} for row in LOANS]
+    ingest([register, write_book(tmp_path / "jun", old, COUNTERPARTIES)], home)
+    r = runner.invoke(app, ["classify", "--period", "2019-06", "--home", str(home.root)])
+    assert r.exit_code == 0, r.output
+    assert "GRN01, GRN90, GRN91" in " ".join(r.output.split())
+    flags = duckdb.execute(f"""SELECT count(*) FROM read_parquet(
+        '{home.lake}/flags/period=2019-06-30/*.parquet')""").fetchone()
+    assert flags == (0,)
+    tags = duckdb.execute(f"""SELECT rule FROM read_parquet(
+        '{home.lake}/tags/period=2019-06-30/*.parquet') ORDER BY ALL""").fetchall()
+    assert ("INC02",) in tags

@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 import sqlalchemy as sa
 
 from fiveareas.rules import context, inputs
-from fiveareas.rules.evaluate import KEYS, decisions
+from fiveareas.rules.evaluate import KEYS, decisions, fired
 from fiveareas.store import catalog as cat
 from fiveareas.store import engine, lake
 from fiveareas.store.home import Home
@@ -80,8 +80,16 @@ def classify(home: Home, period: date, con: ibis.BaseBackend | None = None) -> C
     loans = loans.drop(*[c for c in ("institution", "submission") if c in loans.columns])
     parties = party_table(con, lake.files(home, "counterparty", subs))
     out.loans = int(con.execute(loans.count()))
-    found = decisions(inputs.prepare(loans, parties, ctx), ctx.usable(), ctx)
-    found = found.mutate(period=ibis.literal(period))
+    prepared = inputs.prepare(loans, parties, ctx)
+    usable = ctx.usable()
+    tags = decisions(prepared, [r for r in usable if r.kind == "tag"], ctx)
+    flag_rules = [r for r in usable if r.kind == "flag"]
+    # Only loans some flag rule fires on can yield a flag: filtering first lets the engine skip
+    # the rest early (the flag rules all start from a claim, e.g. a green code).
+    claimed = ibis.literal(False)
+    for r in flag_rules:
+        claimed |= fired(prepared, r, ctx)
+    flags = decisions(prepared.filter(claimed), flag_rules, ctx)
     sizes = inputs.sizes(parties, ctx).select(*SIZE_COLUMNS).mutate(
         period=ibis.literal(period),
         param_version=ibis.literal(";".join(ctx.values[p].version for p in
@@ -89,18 +97,9 @@ def classify(home: Home, period: date, con: ibis.BaseBackend | None = None) -> C
     cols = ["period", *KEYS, "area", "sub_area", "rule", "in_total", "param_version", "reason"]
     stage = lake.staging(home)
     try:
-        # One pass writes tags and flags at once, split by kind (kind=tag/, kind=flag/).
-        con.to_parquet(found.select(*cols, "kind"), stage / "decided", partition_by=("kind",),
-                       compression="zstd")
-        for kind, name in (("tag", "tags"), ("flag", "flags")):
-            part = stage / "decided" / f"kind={kind}"
-            (stage / name).mkdir()
-            if part.exists():
-                for i, f in enumerate(sorted(part.glob("*.parquet"))):
-                    f.rename(stage / name / f"part-{i}.parquet")
-            else:  # nothing of this kind: an empty file keeps the schema
-                _write(con, found.select(*cols).limit(0), stage / name)
-        shutil.rmtree(stage / "decided")
+        # Two plain writes: one partitioned write of both was slower (3 s at 10M loans).
+        for name, expr in (("tags", tags), ("flags", flags)):
+            _write(con, expr.mutate(period=ibis.literal(period)).select(*cols), stage / name)
         _write(con, sizes, stage / "sizes")
         _count(con, out, stage)
         _manifest(stage, out, subs)
