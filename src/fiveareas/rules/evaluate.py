@@ -103,7 +103,7 @@ def account(row: dict[str, Any], rule: Rule, ctx: Context,
             v = ctx.value(c.arg)
             shown.append(f"cap {v.extra['comparison']} {v.value} ({v.version})")
         shown += [f"{s}={_show(row.get(s))}" for s in c.show]
-        if not ok and c.why:
+        if not ok and c.why and row.get(c.field) is not None:
             shown.append(c.why)
         out.append((c.describe(), ok, ", ".join(shown)))
     return out
