@@ -17,11 +17,10 @@ field came from.
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
-from pathlib import Path
+
+from fiveareas.reference.source import table_text
 
 COLUMNS = (
     "category",
@@ -81,16 +80,7 @@ def rows(name: str) -> tuple[ClassRow, ...]:
     """All rows of table `name` ('digital_2021' or 'elderly_2020'), read once and cached."""
     if name not in TABLES:
         raise ValueError(f"unknown classification {name!r}; known: {sorted(TABLES)}")
-    return _parse(source_text(TABLES[name]))
-
-
-def source_text(filename: str) -> str:
-    """The table's text: the operator's copy in FIVEAREAS_REFERENCE_DIR when there is one (the
-    official table, loaded without rebuilding the package), else the copy that ships."""
-    folder = os.environ.get("FIVEAREAS_REFERENCE_DIR")
-    if folder and (Path(folder) / filename).is_file():
-        return (Path(folder) / filename).read_text("utf-8")
-    return files("fiveareas.reference").joinpath("data", filename).read_text("utf-8")
+    return _parse(table_text(TABLES[name]))
 
 
 def digital_rows() -> tuple[ClassRow, ...]:

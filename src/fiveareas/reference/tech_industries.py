@@ -16,11 +16,10 @@ single row without a class (HTS09 today): "no match" for it means "not known", n
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
-from pathlib import Path
+
+from fiveareas.reference.source import table_text
 
 COLUMNS = ("category", "category_name", "mid", "mid_name", "gbt_class", "partial", "basis")
 # Table name -> (file, PBoC code prefix). The name is the file name without ".csv".
@@ -87,16 +86,7 @@ def rows(name: str) -> tuple[TechRow, ...]:
     if name not in TABLES:
         raise ValueError(f"unknown classification {name!r}; known: {sorted(TABLES)}")
     filename, prefix = TABLES[name]
-    return _parse(source_text(filename), prefix)
-
-
-def source_text(filename: str) -> str:
-    """The table's text: the operator's copy in FIVEAREAS_REFERENCE_DIR when there is one (e.g.
-    one transcribed from the official NBS text), else the copy that ships."""
-    folder = os.environ.get("FIVEAREAS_REFERENCE_DIR")
-    if folder and (Path(folder) / filename).is_file():
-        return (Path(folder) / filename).read_text("utf-8")
-    return files("fiveareas.reference").joinpath("data", filename).read_text("utf-8")
+    return _parse(table_text(filename), prefix)
 
 
 def _norm(code: str) -> str:
