@@ -19,6 +19,7 @@ import ibis
 import ibis.expr.types as ir
 import sqlalchemy as sa
 
+from fiveareas.reference.source import table_text
 from fiveareas.rules import context, inputs
 from fiveareas.rules.evaluate import KEYS, decisions, fired
 from fiveareas.store import catalog as cat
@@ -45,12 +46,16 @@ class Classified:
 
 
 def rules_version() -> str:
-    """A hash of the catalogue and every parameter file: what a result was computed under."""
+    """A hash of the catalogue, every parameter file and every reference table in use (the
+    operator's copies included): what a result was computed under."""
     h = hashlib.sha256()
     root = resources.files("fiveareas.rules")
     for name in ["catalogue.yaml", *sorted(f"params/{p.name}" for p in
                                             root.joinpath("params").iterdir())]:
         h.update(name.encode() + root.joinpath(name).read_bytes())
+    data = resources.files("fiveareas.reference").joinpath("data")
+    for name in sorted(p.name for p in data.iterdir() if p.name.endswith(".csv")):
+        h.update(name.encode() + table_text(name).encode("utf-8"))
     return h.hexdigest()[:12]
 
 
