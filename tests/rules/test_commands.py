@@ -214,3 +214,35 @@ def test_a_period_before_the_green_catalogue_has_an_empty_flags_dataset(
     tags = duckdb.execute(f"""SELECT rule FROM read_parquet(
         '{home.lake}/tags/period=2019-06-30/*.parquet') ORDER BY ALL""").fetchall()
     assert ("INC02",) in tags
+
+
+def test_status_says_whether_each_period_is_classified_and_current(
+        tmp_path: Path, register: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fiveareas.cli import common
+
+    monkeypatch.setattr(common.console, "_width", 200)
+    home = tmp_path / "home"
+
+    def period_row() -> str:
+        r = runner.invoke(app, ["status", "--home", str(home)])
+        assert r.exit_code == 0, r.output
+        return next(line for line in r.output.splitlines() if "2024-01-31" in line)
+
+    runner.invoke(app, ["ingest", str(register), str(write_book(tmp_path / "a")), "--home",
+                        str(home)])
+    assert "none" in period_row()
+    runner.invoke(app, ["classify", "--all", "--home", str(home)])
+    assert "current" in period_row()
+    changed = [*LOANS, loan("L9", "9144030071526726XG")]
+    runner.invoke(app, ["ingest", str(write_book(tmp_path / "b", changed)), "--home", str(home)])
+    assert "stale: data" in period_row()
+    runner.invoke(app, ["classify", "--period", "2024-01", "--home", str(home)])
+    assert "current" in period_row()
+    reference = tmp_path / "reference"  # an operator's copy of a table changes the rules in use
+    reference.mkdir()
+    from fiveareas.reference.source import table_text
+
+    (reference / "elderly_care_2020.csv").write_text(
+        table_text("elderly_care_2020.csv") + "\n", "utf-8")
+    monkeypatch.setenv("FIVEAREAS_REFERENCE_DIR", str(reference))
+    assert "stale: rules" in period_row()

@@ -91,6 +91,7 @@ def status(
     every: Annotated[bool, typer.Option("--all", help="Include superseded versions.")] = False,
 ) -> None:
     """Submissions per period and institution: accepted, quarantined, superseded."""
+    from fiveareas.rules.job import rules_version
     from fiveareas.store import status as st
     from fiveareas.store.catalog import open_catalog, public_id
 
@@ -102,10 +103,14 @@ def status(
             for col in ("banks", "subm.", "accepted", "quarantined", "warnings",
                         "superseded", "rejected"):
                 table.add_column(col, justify="right")
+            table.add_column("classified")
+            h = Home.resolve(home)
+            version = rules_version()
             for r in st.by_period(conn):
                 table.add_row(str(r.period), f"{r.institutions:,}", f"{r.submissions:,}",
                               f"{r.accepted or 0:,}", f"{r.quarantined or 0:,}",
-                              f"{r.warnings or 0:,}", f"{r.superseded:,}", f"{r.rejected:,}")
+                              f"{r.warnings or 0:,}", f"{r.superseded:,}", f"{r.rejected:,}",
+                              st.classification(h, conn, r.period, version))
             console.print(table)
             rows = [r for r in st.submissions(conn, limit=200) if r.state == "malformed"]
             if rows:

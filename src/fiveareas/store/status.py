@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import sqlalchemy as sa
 
-from fiveareas.store.catalog import CURRENT, submission, submission_file
+from fiveareas.store import lake
+from fiveareas.store.catalog import CURRENT, public_id, submission, submission_file
+from fiveareas.store.home import Home
 
 s = submission.c
 
@@ -55,3 +58,21 @@ def files(conn: sa.Connection, sid: int) -> list[sa.Row]:
 
 def get(conn: sa.Connection, sid: int) -> sa.Row | None:
     return conn.execute(sa.select(submission).where(s.id == sid)).first()
+
+
+def classification(home: Home, conn: sa.Connection, period: date,
+                   rules_version: str | None = None) -> str:
+    """Whether the period's tags reflect the submissions now in force and the rules now in use:
+    `current`, `stale: data` (a submission came or went since), `stale: rules` (the rules or
+    their tables changed), or `none` (never classified)."""
+    manifest = lake.derived(home, "tags", period) / "manifest.json"
+    if not manifest.exists():
+        return "none"
+    doc = json.loads(manifest.read_text("utf-8"))
+    now = {public_id(r.id) for r in conn.execute(sa.select(submission.c.id).where(
+        s.kind == "loan_book", s.period == period, s.state.in_(CURRENT)))}
+    if set(doc.get("submissions", [])) != now:
+        return "stale: data"
+    if rules_version is not None and doc.get("rules_version") != rules_version:
+        return "stale: rules"
+    return "current"
