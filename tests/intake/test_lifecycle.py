@@ -428,7 +428,8 @@ def test_cli_errors_prints_located_findings(tmp_path: Path, home: Home, register
 
 def test_cli_status_prints_per_period_totals(tmp_path: Path, home: Home, register: Path,
                                              wide_console: None) -> None:
-    """Per period: institutions in force, submissions, rows, warnings, superseded, rejected."""
+    """Per period: institutions in force, submissions, rows, warnings, superseded, rejected,
+    and whether it is classified."""
     ingest([register], home)
     submit(tmp_path / "b1v1", home)
     submit(tmp_path / "b1v2", home, changed(LOANS, "L2", currency="RMB"))
@@ -438,6 +439,6 @@ def test_cli_status_prints_per_period_totals(tmp_path: Path, home: Home, registe
     result = run_cli("status", "--home", str(home.root))
     assert result.exit_code == 0, result.output
     assert table_rows(result.output) == [
-        ["2024-01-31", "2", "3", "11", "1", "0", "1", "0"],
-        ["2024-02-29", "0", "1", "0", "0", "0", "0", "1"],
+        ["2024-01-31", "2", "3", "11", "1", "0", "1", "0", "none"],
+        ["2024-02-29", "0", "1", "0", "0", "0", "0", "1", "none"],
     ]
