@@ -37,7 +37,7 @@ def sizes(parties: ir.Table, ctx: Context) -> ir.Table:
 def _size(t: ir.Table, ctx: Context) -> ir.Table:
     if not ctx.covers(("size.standard", "size.sectors")):
         return t.mutate(size_sector=ibis.null(dt.string), size_class=ibis.null(dt.string))
-    ref = tables.memtable(tables.size_table(ctx.value("size.standard").value,
+    ref = ibis.memtable(tables.size_table(ctx.value("size.standard").value,
                                             ctx.value("size.sectors").value))
     cols = t.columns
     j = t.left_join(ref, t.industry_code == ref.size_industry)
@@ -95,8 +95,8 @@ def _green(t: ir.Table, ctx: Context) -> ir.Table:
         return t.mutate(green_known=ibis.null(dt.boolean), green_fits=ibis.null(dt.boolean),
                         green_category=ibis.null(dt.string))
     version = ctx.value("green.catalogue").value
-    codes = tables.memtable(tables.green_codes(version))
-    fit = tables.memtable(tables.green_fit(version))
+    codes = ibis.memtable(tables.green_codes(version))
+    fit = ibis.memtable(tables.green_fit(version))
     cols = t.columns
     j = t.left_join(codes, t.green_code == codes.green_code_known)
     j = j.left_join(fit, (j.green_code == fit.fit_code) & (j.purpose_class == fit.fit_class))
@@ -110,7 +110,7 @@ def _classification(t: ir.Table, ctx: Context, pid: str, prefix: str) -> ir.Tabl
                            f"{prefix}_partial": ibis.null(dt.boolean)})
     value = ctx.value(pid)
     categories = value.extra.get("categories")
-    ref = tables.memtable(tables.class_map(value.value, prefix,
+    ref = ibis.memtable(tables.class_map(value.value, prefix,
                                            tuple(categories) if categories else None))
     cols = t.columns
     j = t.left_join(ref, t.purpose_class == ref[f"{prefix}_class"])
@@ -124,7 +124,7 @@ def _tech_industry(t: ir.Table, ctx: Context) -> ir.Table:
     if not ctx.covers((pid,)):
         return t.mutate(tech_industry_category=ibis.null(dt.string),
                         tech_industry_partial=ibis.null(dt.boolean))
-    ref = tables.memtable(tables.tech_map(tuple(ctx.value(pid).value), "tech_industry"))
+    ref = ibis.memtable(tables.tech_map(tuple(ctx.value(pid).value), "tech_industry"))
     cols = t.columns
     j = t.left_join(ref, t.purpose_class == ref.tech_industry_class)
     return j.select(*cols, tech_industry_category=j.tech_industry_category,

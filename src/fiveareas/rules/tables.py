@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from functools import cache
 
-import ibis
-import ibis.expr.types as ir
 import pyarrow as pa
 
 from fiveareas.reference import green, nbs_classifications, size_standard, tech_industries
@@ -93,10 +91,6 @@ def _best(prefix: str, rows: list[tuple[str, str, bool, int]]) -> pa.Table:
         f"{prefix}_category": pa.array([k[1] for _, k in items], pa.string()),
         f"{prefix}_partial": pa.array([k[0] for _, k in items], pa.bool_()),
     })
-
-
-def memtable(table: pa.Table) -> ir.Table:
-    return ibis.memtable(table)
 
 
 def missing(pid: str, value: object) -> str | None:

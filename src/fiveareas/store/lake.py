@@ -76,9 +76,6 @@ def files(home: Home, dataset: str, rows: list[sa.Row]) -> list[Path]:
 
 
 # Derived datasets (tags, flags, sizes) are recomputed whole per period, not submitted.
-DERIVED = ("tags", "flags", "sizes")
-
-
 def derived(home: Home, dataset: str, period: date) -> Path:
     return home.lake / dataset / f"period={period.isoformat()}"
 
