@@ -23,6 +23,7 @@ demo: setup
 	$(BIN)/fiveareas generate --scale 0.01 --start 2023-12 --months 13 --seed 42 --out $(DEMO)/city
 	$(BIN)/fiveareas run $(DEMO)/city --home $(DEMO)/home
 	$(BIN)/fiveareas status --home $(DEMO)/home
+	$(BIN)/fiveareas targets --home $(DEMO)/home
 
 # The catalog's PostgreSQL tests start their own throwaway server from Debian's binaries.
 postgres:

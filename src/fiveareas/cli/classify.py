@@ -71,28 +71,6 @@ def classify_periods(h: Home, todo: list) -> None:
 
 
 @app.command()
-def run(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to collect.")],
-    home: HomeOpt = None,
-    max_error_rate: Annotated[float | None, typer.Option(
-        help="Reject a whole submission when more than this share of its rows fail.")] = None,
-) -> None:
-    """The main job: ingest the files, then classify every period whose books changed."""
-    from fiveareas.cli.collect import collect
-
-    h = Home.resolve(home)
-    outcomes = collect(paths, h, max_error_rate)
-    touched = sorted({o.period for o in outcomes if o.period is not None and not o.duplicate
-                      and o.state in ("accepted", "accepted_with_warnings")})
-    if touched:
-        classify_periods(h, touched)
-    else:
-        console.print("no period changed: nothing to classify")
-    if any(o.state == "malformed" and not o.duplicate for o in outcomes):
-        raise typer.Exit(1)
-
-
-@app.command()
 def explain(
     loan_id: Annotated[str, typer.Argument(help="The loan's id as its bank reports it.")],
     period: Annotated[str, typer.Option(help="Period, YYYY-MM or YYYY-MM-DD.")],

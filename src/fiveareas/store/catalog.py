@@ -82,6 +82,21 @@ audit = sa.Table(
     sa.Column("detail", sa.Text),
 )
 
+# A figure the regulator enters with its source; a correction supersedes it, history kept.
+macro_value = sa.Table(
+    "macro_value",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("indicator", sa.String(64), nullable=False, index=True),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("unit", sa.String(16), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("entered_by", sa.String(64), nullable=False),
+    sa.Column("entered_at", sa.DateTime, nullable=False),
+    sa.Column("superseded_by", sa.Integer),
+)
+
 CURRENT = ("accepted", "accepted_with_warnings")
 
 

@@ -1,0 +1,28 @@
+"""One small measured city for the measure, targets and report tests (built once)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from fiveareas.cli import app
+from fiveareas.store.home import Home
+from fiveareas.synth import generate_city
+
+
+def cli(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="session")
+def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, dict]:
+    root = tmp_path_factory.mktemp("measure")
+    manifest = generate_city(root / "city", scale=0.002, start="2023-12", months=13, seed=1,
+                             fmt="parquet")
+    out = cli("run", str(root / "city"), "--home", str(root / "home"))
+    assert "measure" in out and "targets:" in out
+    return Home.resolve(root / "home"), manifest
+
+
