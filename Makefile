@@ -7,7 +7,7 @@ DEMO   := demo-data
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup postgres demo test lint docs bench clean
+.PHONY: setup postgres fonts demo test lint docs bench clean
 
 setup: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-demo: setup
+demo: setup fonts
 	rm -rf $(DEMO)
 	$(BIN)/fiveareas generate --scale 0.01 --start 2023-12 --months 13 --seed 42 --out $(DEMO)/city
 	$(BIN)/fiveareas run $(DEMO)/city --home $(DEMO)/home
@@ -32,10 +32,17 @@ postgres:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
+# The PDF report embeds a Chinese font: WenQuanYi Micro Hei (Apache-2.0), Debian's package.
+fonts:
+	@test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
+	  echo "installing fonts-wqy-microhei (Chinese font for the PDF report)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
+
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
-test: setup postgres lint
+test: setup postgres fonts lint
 	$(BIN)/pytest -q
 
 docs: setup

@@ -439,6 +439,6 @@ def test_cli_status_prints_per_period_totals(tmp_path: Path, home: Home, registe
     result = run_cli("status", "--home", str(home.root))
     assert result.exit_code == 0, result.output
     assert table_rows(result.output) == [
-        ["2024-01-31", "2", "3", "11", "1", "0", "1", "0", "none"],
-        ["2024-02-29", "0", "1", "0", "0", "0", "0", "1", "none"],
+        ["2024-01-31", "2", "3", "11", "1", "0", "1", "0", "none", "none"],
+        ["2024-02-29", "0", "1", "0", "0", "0", "0", "1", "none", "none"],
     ]

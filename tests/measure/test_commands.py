@@ -140,6 +140,8 @@ def test_report_xlsx_reads_back(city: tuple[Home, dict], tmp_path: Path) -> None
     assert any(abs(v - want) < 1e-6 for v in cells)
     ids = {c.value for row in wb["Targets"].iter_rows() for c in row}
     assert {t.id for t in load()} <= ids
+    notes = [c.value for row in wb["Notes"].iter_rows() for c in row]
+    assert any("scale 0.002" in str(v) for v in notes)  # the reader is told the goals are scaled
 
 
 def test_report_sdmx_reads_back_with_sdmx1(city: tuple[Home, dict], tmp_path: Path) -> None:
@@ -166,8 +168,13 @@ def test_report_pdf_text(city: tuple[Home, dict], tmp_path: Path) -> None:
     out = tmp_path / "r.pdf"
     cli("report", "--period", "2024-12", "--format", "pdf", "--out", str(out),
         "--home", str(home.root))
-    text = "\n".join(p.extract_text() for p in PdfReader(out).pages)
+    reader = PdfReader(out)
+    text = "\n".join(p.extract_text() for p in reader.pages)
     assert "2024-12" in text and "Green finance" in text and "T002-11" in text
+    assert "绿色金融" in text  # Chinese is real text, in a font the file carries:
+    fonts = {str(f["/BaseFont"]) for p in reader.pages
+             for f in p["/Resources"]["/Font"].values()}
+    assert any("WenQuanYi" in f for f in fonts), fonts
 
 
 def test_report_refuses_unknown_format_and_unmeasured_period(city: tuple[Home, dict],

@@ -91,6 +91,7 @@ def status(
     every: Annotated[bool, typer.Option("--all", help="Include superseded versions.")] = False,
 ) -> None:
     """Submissions per period and institution: accepted, quarantined, superseded."""
+    from fiveareas.measure.job import state as measure_state
     from fiveareas.rules.job import rules_version
     from fiveareas.store import status as st
     from fiveareas.store.catalog import open_catalog, public_id
@@ -100,17 +101,21 @@ def status(
         if period is None and institution is None:
             table = Table(title="submissions by period (rows of the versions in force)")
             table.add_column("period", no_wrap=True, min_width=10)
-            for col in ("banks", "subm.", "accepted", "quarantined", "warnings",
-                        "superseded", "rejected"):
+            for col in ("banks", "subm.", "rows ok", "quar.", "warn.", "supers.", "rej."):
                 table.add_column(col, justify="right")
             table.add_column("classified")
+            table.add_column("measured")
             h = Home.resolve(home)
             version = rules_version()
             for r in st.by_period(conn):
+                classified = st.classification(h, conn, r.period, version)
+                measured = measure_state(h, r.period)
+                if measured == "current" and classified != "current":
+                    measured = "stale"  # measured from tags that are themselves out of date
                 table.add_row(str(r.period), f"{r.institutions:,}", f"{r.submissions:,}",
                               f"{r.accepted or 0:,}", f"{r.quarantined or 0:,}",
                               f"{r.warnings or 0:,}", f"{r.superseded:,}", f"{r.rejected:,}",
-                              st.classification(h, conn, r.period, version))
+                              classified, measured)
             console.print(table)
             rows = [r for r in st.submissions(conn, limit=200) if r.state == "malformed"]
             if rows:
@@ -220,6 +225,7 @@ def acknowledge(
 def docs(out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("docs")) -> None:
     """Regenerate the data dictionary, validation guide and rules catalogue from their data."""
     from fiveareas.intake import guide
+    from fiveareas.measure import guide as measure_guide
     from fiveareas.model import dictionary
     from fiveareas.rules import guide as rules_guide
 
@@ -227,7 +233,9 @@ def docs(out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path
     (out / "data-dictionary.md").write_text(dictionary.render(), encoding="utf-8")
     (out / "validation-rules.md").write_text(guide.render(), encoding="utf-8")
     (out / "rules-catalogue.md").write_text(rules_guide.render(), encoding="utf-8")
-    console.print(f"wrote {out}/data-dictionary.md, validation-rules.md and rules-catalogue.md")
+    (out / "indicators-and-targets.md").write_text(measure_guide.render(), encoding="utf-8")
+    console.print(f"wrote {out}/data-dictionary.md, validation-rules.md, rules-catalogue.md "
+                  "and indicators-and-targets.md")
 
 
 if __name__ == "__main__":

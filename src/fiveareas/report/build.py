@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pyarrow as pa
 
 from fiveareas.measure import progress, read
-from fiveareas.measure.job import measured_periods, tags_manifest
+from fiveareas.measure.job import tags_manifest
 from fiveareas.report.data import AREAS, ReportInput
 from fiveareas.store.home import Home
 
@@ -32,7 +32,11 @@ def report_input(home: Home, period: date, city: str = "Shanghai") -> ReportInpu
         ("value", pa.float64())]))
     targets = [s.as_dict() for s in progress.statuses(home, period)]
     manifest, _ = tags_manifest(home, period)
-    assert period in measured_periods(home)
+    scale = progress.target_scale(home)
+    notes = () if scale == 1 else (
+        f"a synthetic city at scale {scale:g} of Shanghai: absolute measured targets (yuan, "
+        f"counts) are shown at {scale:g} of the documents' values; growth rates and entered "
+        "figures are not scaled",)
     return ReportInput(period=period, city=city, indicators=indicators, series=series,
                        targets=targets, generated_at=datetime.now().replace(microsecond=0),
-                       rules_version=manifest.get("rules_version", ""))
+                       rules_version=manifest.get("rules_version", ""), notes=notes)

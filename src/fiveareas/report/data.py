@@ -93,6 +93,7 @@ class ReportInput:
     targets: list[dict[str, Any]]
     generated_at: datetime
     rules_version: str
+    notes: tuple[str, ...] = ()  # what a reader must know first (e.g. a synthetic city's scale)
 
 
 Key = tuple[str, str, str, str]  # (area, sub_area, dimension, member)

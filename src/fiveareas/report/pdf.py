@@ -2,14 +2,18 @@
 
 Laid out with reportlab's platypus (BSD); charts are drawn by matplotlib on the Agg backend into
 PNG bytes in memory, so nothing touches disk but the report. Text stays real text (pypdf can
-extract it). Chinese names use reportlab's built-in CID font STSong-Light, which needs no font
-file; headline amounts are shown in trillion yuan (万亿元), tables in 100 million yuan (亿元).
+extract it). Chinese text is set in WenQuanYi Micro Hei (Apache-2.0; Debian's
+fonts-wqy-microhei, installed by `make`), embedded as a subset so every reader shows it; without
+that file, in reportlab's built-in CID font STSong-Light, which readers must supply. Headline
+amounts are shown in trillion yuan (万亿元), tables in 100 million yuan (亿元).
 """
 
 from __future__ import annotations
 
 import io
+import os
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -25,6 +29,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet  # noqa: E4
 from reportlab.lib.units import cm  # noqa: E402
 from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # noqa: E402
+from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.platypus import (  # noqa: E402
     Image,
     KeepTogether,
@@ -46,7 +51,8 @@ from fiveareas.report.data import (  # noqa: E402
     month,
 )
 
-CJK = "STSong-Light"
+CJK_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",)
+CJK_FALLBACK = "STSong-Light"
 STATUS_COLOURS = {
     "met": "#2e7d32", "on_track": "#66bb6a", "off_track": "#e53935", "missed": "#8e0000",
     "no_data": "#9e9e9e", "too_few_data": "#bdbdbd",
@@ -55,11 +61,17 @@ BREAKDOWN_TITLES = {"district": "districts", "institution_type": "institution ty
                     "industry_section": "industry sections"}
 
 
+@cache
 def _cjk() -> str:
-    """Register the CID font once; it ships with reportlab, so no font file is needed."""
-    if CJK not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK))
-    return CJK
+    """The font for Chinese: an embedded TrueType font when one is installed (or named by
+    FIVEAREAS_CJK_FONT), else the CID font that ships with reportlab."""
+    for path in (os.environ.get("FIVEAREAS_CJK_FONT"), *CJK_FILES):
+        if path and Path(path).exists():
+            pdfmetrics.registerFont(TTFont("CJK", path, subfontIndex=0))
+            return "CJK"
+    if CJK_FALLBACK not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FALLBACK))
+    return CJK_FALLBACK
 
 
 def _zh(text: str) -> str:
@@ -173,6 +185,7 @@ def _title(data: ReportInput, st: dict[str, ParagraphStyle]) -> list:
                   f"{escape(data.rules_version)}. Amounts are in yuan converted for display: "
                   f"trillion yuan ({_zh('万亿元')}) for headlines, 100 million yuan "
                   f"({_zh('亿元')}) in tables.", st["body"]),
+        *(Paragraph(f"<b>Note:</b> {escape(note)}", st["body"]) for note in data.notes),
         Spacer(1, 0.4 * cm),
     ]
 

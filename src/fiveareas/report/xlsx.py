@@ -205,6 +205,7 @@ def _notes(wb: Workbook, data: ReportInput) -> None:
         ("Targets / 目标", "target, current, gap and projection in the target's unit "
          "(yuan targets in 亿元); progress = current / target", None),
         ("Blank cells / 空白", "no figure (e.g. growth with no base a year ago)", None),
+        *(("Note / 说明", note, None) for note in data.notes),
     ]
     ws = _sheet(wb, "Notes", ["Item / 项目", "Value / 内容"], [r[:2] for r in rows], [],
                 [26, 90])
