@@ -134,3 +134,5 @@ def home(tmp_path: Path) -> Home:
 @pytest.fixture
 def register(tmp_path: Path) -> Path:
     return write_csv(tmp_path / "in" / "institutions.csv", INSTITUTIONS, "institution")
+
+from tests.city import city  # noqa: E402, F401  (the measured small city, session-wide)

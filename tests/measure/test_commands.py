@@ -19,7 +19,7 @@ from fiveareas.measure.target_catalogue import load
 from fiveareas.store import catalog as cat
 from fiveareas.store import macro
 from fiveareas.store.home import Home
-from tests.measure.conftest import cli
+from tests.city import cli
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from fiveareas.store import catalog as cat
 from fiveareas.store import lake
 from fiveareas.store.home import Home
 from fiveareas.store.submissions import current
-from tests.measure.conftest import cli
+from tests.city import cli
 
 PERIODS = [read.month_end(2023, 12)] + [read.month_end(2024, m) for m in range(1, 13)]
 

@@ -22,4 +22,4 @@ def test_open_twice_is_idempotent(tmp_path: Path) -> None:
     open_catalog(url).dispose()
     with open_catalog(url).connect() as conn:
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
-    assert version == "0003"
+    assert version == "0004"

@@ -51,9 +51,11 @@ class Outcome:
 class Collector:
     """Holds the engine and catalog for a run of submissions."""
 
-    def __init__(self, home: Home, max_error_rate: float | None = None) -> None:
+    def __init__(self, home: Home, max_error_rate: float | None = None,
+                 institution: str | None = None) -> None:
         self.home = home
         self.max_error_rate = max_error_rate
+        self.institution = institution  # the only institution this caller may report for
         self.catalog = cat.open_catalog(home.catalog_url)
         lake.recover(home, self.catalog)
         self.con: Backend = engine.connect(home)
@@ -91,6 +93,10 @@ class Collector:
                 loaded = self._load(found, stage, shas)
                 if found.kind == "loan_book":
                     inst, period = self._identity(loaded["loan"])
+                    if self.institution is not None and inst != self.institution:
+                        raise MalformedFile(loaded["loan"].path, "E0006", (
+                            f"the file reports for {inst}; this account reports for "
+                            f"{self.institution} only"))
             except MalformedFile as bad:
                 return self._record_malformed(found, content, shas, bad)
             if found.kind == "register":
@@ -333,11 +339,14 @@ def _outcome(row: sa.Row, where: str, duplicate: bool = False) -> Outcome:
 
 
 def ingest(paths: list[Path], home: Home | None = None, *, max_error_rate: float | None = None,
-           progress: Progress | None = None) -> list[Outcome]:
-    """Collect every submission found under `paths` into the data home."""
+           progress: Progress | None = None, institution: str | None = None) -> list[Outcome]:
+    """Collect every submission found under `paths` into the data home; with `institution`,
+    a loan book of any other institution is refused whole (a bank reports for itself)."""
     home = home or Home.resolve()
     found = discover([Path(p) for p in paths])
-    collector = Collector(home, max_error_rate)
+    if institution is not None and any(f.kind != "loan_book" for f in found):
+        raise ValueError("only the regulator submits the institution register")
+    collector = Collector(home, max_error_rate, institution)
     outcomes = []
     try:
         for i, f in enumerate(found):

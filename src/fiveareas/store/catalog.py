@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -97,6 +98,32 @@ macro_value = sa.Table(
     sa.Column("superseded_by", sa.Integer),
 )
 
+# People (password login) and systems (bearer tokens); a bank account is bound to one
+# institution. Passwords are argon2 hashes; tokens are stored as SHA-256 of the secret.
+account = sa.Table(
+    "account",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255)),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("institution_id", sa.String(32)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("disabled_at", sa.DateTime),
+)
+
+api_token = sa.Table(
+    "api_token",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("account.id"), nullable=False,
+              index=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime),
+)
+
 CURRENT = ("accepted", "accepted_with_warnings")
 
 
@@ -124,14 +151,21 @@ def open_catalog(url: str) -> sa.Engine:
     return engine
 
 
+# Who is acting: the web layer sets it per request; the command line falls back to the
+# environment (FIVEAREAS_USER, else the system user).
+ACTOR: ContextVar[str | None] = ContextVar("fiveareas_actor", default=None)
+
+
 def actor() -> str:
-    return os.environ.get("FIVEAREAS_USER") or os.environ.get("USER") or "unknown"
+    return (ACTOR.get() or os.environ.get("FIVEAREAS_USER") or os.environ.get("USER")
+            or "unknown")
 
 
-def log(conn: sa.Connection, action: str, target: str | None, **detail: Any) -> None:
+def log(conn: sa.Connection, action: str, target: str | None, *, by: str | None = None,
+        **detail: Any) -> None:
     conn.execute(
         audit.insert().values(
-            at=now(), actor=actor(), action=action, target=target,
+            at=now(), actor=by or actor(), action=action, target=target,
             detail=json.dumps(detail, default=str, ensure_ascii=False),
         )
     )

@@ -1,4 +1,4 @@
-"""One small measured city for the measure, targets and report tests (built once)."""
+"""One small measured city for the measure, targets, report and web tests (built once per run)."""
 
 from __future__ import annotations
 

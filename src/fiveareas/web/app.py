@@ -1,0 +1,60 @@
+"""The web application: the HTTP API and the dashboard over one data home."""
+
+from __future__ import annotations
+
+import os
+import threading
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fiveareas.store import catalog as cat
+from fiveareas.store.home import Home
+from fiveareas.web import api, auth, pages
+from fiveareas.web.i18n import translator
+
+
+def create_app(home: Home) -> FastAPI:
+    app = FastAPI(title="fiveareas", version="1",
+                  description="Loan-level reports of Shanghai's five major areas of finance: "
+                  "submissions, indicators, targets. Authenticate with `Authorization: Bearer "
+                  "<token>` (`fiveareas token create`).")
+    app.state.home = home
+    app.state.catalog = cat.open_catalog(home.catalog_url)
+    app.state.secret = auth.secret_key(home)
+    app.state.secure_cookies = os.environ.get("FIVEAREAS_SECURE_COOKIES", "") == "1"
+    app.state.lock = threading.Lock()  # one collector at a time writes the home
+    folder = resources.files("fiveareas.web")
+    templates = Jinja2Templates(directory=str(folder / "templates"))
+    templates.env.globals["t_for"] = translator
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=str(folder / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def errors(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+            return JSONResponse({"detail": exc.detail}, exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        if exc.status_code == 401:
+            return Response(status_code=303, headers={"location": "/login"})
+        return HTMLResponse(templates.get_template("error.html").render(
+            request=request, p=auth.principal(request), lang=request.cookies.get("lang", "en"),
+            areas=pages.AREA_IDS, code=exc.status_code, detail=exc.detail),
+            status_code=exc.status_code)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
+        return response
+
+    return app

@@ -1,0 +1,264 @@
+"""The dashboard's pages, rendered on the server from the same reads as the API."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from fiveareas.intake.ingest import ingest
+from fiveareas.measure import job as measure_job
+from fiveareas.measure import progress, read
+from fiveareas.rules.explain import NotFound, explain_loan
+from fiveareas.store import accounts, lake
+from fiveareas.store import catalog as cat
+from fiveareas.store import status as st
+from fiveareas.store.findings import read_findings
+from fiveareas.web import access, charts
+from fiveareas.web.api import _audit, _visible, parse_period
+from fiveareas.web.auth import COOKIE, MAX_AGE, check_csrf, principal, require, session_cookie
+from fiveareas.web.i18n import AREAS
+
+router = APIRouter(include_in_schema=False)
+AREA_IDS = ("sci_tech", "green", "inclusive", "pension", "digital")
+
+
+def render(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+    p = principal(request)
+    lang = request.cookies.get("lang", "en")
+    return request.app.state.templates.TemplateResponse(
+        request, name, {"p": p, "lang": lang, "areas": AREA_IDS, "area_names": AREAS,
+                        "yi": _yi, "pct": _pct, "num": _num, **ctx})
+
+
+def _yi(v: Any) -> str:
+    return "" if v is None else f"{float(v) / 1e8:,.2f}"
+
+
+def _pct(v: Any) -> str:
+    return "" if v is None else f"{float(v) * 100:.1f}%"
+
+
+def _num(v: Any) -> str:
+    return "" if v is None else f"{int(v):,}"
+
+
+def _period(request: Request, text: str | None) -> date | None:
+    have = measure_job.measured_periods(request.app.state.home)
+    if text:
+        when = parse_period(text)
+        if when not in have:
+            raise HTTPException(404, f"period {when} is not measured")
+        return when
+    return have[-1] if have else None
+
+
+def _cells(request: Request, when: date, **where: str) -> list[dict[str, Any]]:
+    rows = read.wide(request.app.state.home, when, **where).to_pylist()
+    return access.indicator_rows(principal(request), rows)
+
+
+def _series(request: Request, area: str, sub_area: str = "total") -> list[tuple[date, float]]:
+    rows = read.series(request.app.state.home, area, sub_area).to_pylist()
+    return [(r["period"], float(r["balance"])) for r in rows]
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, period: str | None = None) -> HTMLResponse:
+    when = _period(request, period)
+    if when is None:
+        return render(request, "empty.html")
+    city = {r["area"]: r for r in _cells(request, when, dimension="city", sub_area="total")}
+    trends = {a: charts.line(_series(request, a), unit="yuan", title=a)
+              for a in ("all", *AREA_IDS)}
+    targets = [s.as_dict() for s in progress.statuses(request.app.state.home, when)
+               if s.target.kind == "measured" and s.target.nature == "target"]
+    return render(request, "overview.html", when=when, city=city, trends=trends,
+                  targets=targets, periods=measure_job.measured_periods(request.app.state.home))
+
+
+@router.get("/area/{area}", response_class=HTMLResponse)
+def area_page(request: Request, area: str, period: str | None = None) -> HTMLResponse:
+    if area not in ("all", *AREA_IDS):
+        raise HTTPException(404, f"no area {area}")
+    when = _period(request, period)
+    if when is None:
+        return render(request, "empty.html")
+    rows = _cells(request, when, area=area)
+    subs = [r for r in rows if r["dimension"] == "city" and r["sub_area"] != "total"]
+    breakdowns = {}
+    for dim in ("district", "institution_type", "industry_section", "institution"):
+        cells = [r for r in rows if r["dimension"] == dim and r["sub_area"] == "total"]
+        cells.sort(key=lambda r: -(float(r["balance"]) if r.get("balance") is not None else -1))
+        shown = [r for r in cells if r.get("balance") is not None]
+        href = {f"{r['member']} {r['member_name'] or ''}".strip(): f"/institution/{r['member']}"
+                for r in shown} if dim == "institution" else None
+        chart = charts.bars([(f"{r['member']} {r['member_name'] or ''}".strip()
+                              if dim == "institution" else (r["member_name"] or r["member"]),
+                              float(r["balance"])) for r in shown[:16]], unit="yuan",
+                            title=dim, href=href)
+        breakdowns[dim] = (cells, chart)
+    total = next((r for r in rows if r["dimension"] == "city" and r["sub_area"] == "total"), {})
+    return render(request, "area.html", area=area, when=when, subs=subs, total=total,
+                  breakdowns=breakdowns,
+                  trend=charts.line(_series(request, area), unit="yuan", title=area))
+
+
+@router.get("/institution/{institution_id}", response_class=HTMLResponse)
+def institution_page(request: Request, institution_id: str,
+                     period: str | None = None) -> HTMLResponse:
+    p = require(principal(request), "bank", "regulator")
+    if not access.may_see_institution(p, institution_id):
+        raise HTTPException(404, f"no institution {institution_id}")
+    when = _period(request, period)
+    if when is None:
+        return render(request, "empty.html")
+    mine = {(r["area"], r["sub_area"]): r for r in _cells(
+        request, when, dimension="institution", member=institution_id)}
+    city = {(r["area"], r["sub_area"]): r for r in _cells(request, when, dimension="city")}
+    rows = []
+    for (area, sub), r in sorted(mine.items()):
+        total = city.get((area, sub), {})
+        share = (float(r["balance"]) / float(total["balance"])
+                 if total.get("balance") else None)
+        rows.append((area, sub, r, share))
+    with request.app.state.catalog.connect() as conn:
+        subs = st.submissions(conn, institution=institution_id, limit=50)
+    name = next((r["member_name"] for r in mine.values()), None)
+    return render(request, "institution.html", inst=institution_id, name=name, when=when,
+                  rows=rows, subs=subs, public_id=cat.public_id)
+
+
+@router.get("/targets", response_class=HTMLResponse)
+def targets_page(request: Request, as_of: str | None = None) -> HTMLResponse:
+    when = parse_period(as_of) if as_of else None
+    out = []
+    for s in progress.statuses(request.app.state.home, when):
+        d = s.as_dict()
+        band = (d["deadline"], d["projection_low"], d["projection_high"]) \
+            if d["projection_low"] is not None else None
+        d["chart"] = charts.line(d["history"], goal=d["target"], band=band, unit=d["unit"],
+                                 title=d["id"])
+        out.append(d)
+    return render(request, "targets.html", targets=out, as_of=when)
+
+
+@router.get("/submissions", response_class=HTMLResponse)
+def submissions_page(request: Request) -> HTMLResponse:
+    p = require(principal(request), "bank", "regulator")
+    with request.app.state.catalog.connect() as conn:
+        rows = [r for r in st.submissions(conn, limit=500) if access.may_see_submission(p, r)]
+    return render(request, "submissions.html", rows=rows[:200], public_id=cat.public_id)
+
+
+@router.post("/submissions")
+def upload_form(request: Request,
+                loans: Annotated[UploadFile, File()],
+                counterparties: Annotated[UploadFile, File()],
+                csrf: Annotated[str, Form()] = "") -> Response:
+    p = require(principal(request), "bank", "regulator")
+    check_csrf(p, csrf)
+    home = request.app.state.home
+    folder = home.tmp / f"upload-{uuid.uuid4().hex}"
+    try:
+        for name, f in (("loans", loans), ("counterparties", counterparties)):
+            suffix = Path(f.filename or "").suffix.lower()
+            if suffix not in (".csv", ".txt", ".tsv", ".parquet", ".pq", ".xlsx"):
+                raise HTTPException(422, f"{f.filename!r} is not a .csv, .tsv, .txt, .xlsx or "
+                                         ".parquet file")
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(folder / f"{name}{suffix}", "wb") as out:
+                shutil.copyfileobj(f.file, out)
+        token = cat.ACTOR.set(p.name)
+        try:
+            with request.app.state.lock:
+                (outcome,) = ingest([folder], home,
+                                    institution=p.institution if p.role == "bank" else None)
+        finally:
+            cat.ACTOR.reset(token)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return RedirectResponse(f"/submissions/{outcome.submission}", status_code=303)
+
+
+@router.get("/submissions/{sid}", response_class=HTMLResponse)
+def submission_page(request: Request, sid: str) -> HTMLResponse:
+    p = require(principal(request), "bank", "regulator")
+    row = _visible(request, p, sid)
+    home = request.app.state.home
+    found = read_findings(home, row, 500) if row.state != "malformed" else []
+    quarantined: dict[str, list[dict]] = {}
+    import pyarrow.parquet as pq
+
+    for ds in ("loan", "counterparty"):
+        rows: list[dict] = []
+        for f in lake.files(home, f"quarantine_{ds}", [row]):
+            rows += pq.read_table(f).to_pylist()
+        if rows:
+            quarantined[ds] = rows[:200]
+    with request.app.state.catalog.connect() as conn:
+        files = st.files(conn, row.id)
+    _audit(request, "read_findings", sid)
+    return render(request, "submission.html", row=row, findings=found, files=files,
+                  quarantined=quarantined, public_id=cat.public_id)
+
+
+@router.get("/loan/{institution_id}/{loan_id}", response_class=HTMLResponse)
+def loan_page(request: Request, institution_id: str, loan_id: str,
+              period: str) -> HTMLResponse:
+    p = require(principal(request), "bank", "regulator")
+    if not access.may_see_institution(p, institution_id):
+        raise HTTPException(404, f"no loan {loan_id} of {institution_id}")
+    try:
+        found = explain_loan(request.app.state.home, loan_id, parse_period(period),
+                             institution_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    _audit(request, "read_loan", f"{institution_id}/{loan_id}", period=period)
+    return render(request, "loan.html", loan=found, inst=institution_id, loan_id=loan_id,
+                  period=period)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, error: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", error=error)
+
+
+@router.post("/login")
+def login(request: Request, username: Annotated[str, Form()],
+          password: Annotated[str, Form()]) -> Response:
+    acc = accounts.authenticate(request.app.state.catalog, username, password)
+    if acc is None:
+        _audit(request, "login_failed", username)
+        return RedirectResponse("/login?error=1", status_code=303)
+    value, _ = session_cookie(request.app.state.secret, acc)
+    with request.app.state.catalog.begin() as conn:
+        cat.log(conn, "login", acc.username, by=acc.username)
+    resp = RedirectResponse("/", status_code=303)
+    resp.set_cookie(COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="lax",
+                    secure=request.app.state.secure_cookies)
+    return resp
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(principal(request), csrf)
+    resp = RedirectResponse("/", status_code=303)
+    resp.delete_cookie(COOKIE)
+    return resp
+
+
+@router.get("/lang/{lang}")
+def set_lang(request: Request, lang: str) -> Response:
+    if lang not in ("en", "zh"):
+        raise HTTPException(404, "languages: en, zh")
+    back = request.headers.get("referer") or "/"
+    resp = RedirectResponse(back if back.startswith(str(request.base_url)) else "/",
+                            status_code=303)
+    resp.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+    return resp
