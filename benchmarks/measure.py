@@ -9,7 +9,8 @@ Then, each in a fresh subprocess (peak memory is its own RSS high-water mark):
 
 - baseline: one hand-written DuckDB SQL query over the same lake files (loans, counterparties,
   register, tags; the industry class->section table registered as an in-memory table) that
-  computes the same cube (GROUPING SETS, one per breakdown) and writes it to Parquet;
+  computes the same cube (GROUPING SETS, one per breakdown; borrowers numbered first so that
+  distinct counts hash integers) and writes it to Parquet;
 - measure: `measure.job.measure(home, period)`, the whole job: reading, computing and writing
   the cube, its manifest and the catalog's audit entry;
 - read: `measure.read.long(home, period)`, the derived indicators (ratios, growth, YTD) read
@@ -89,9 +90,13 @@ cp AS (
   SELECT institution AS institution_id, counterparty_id, counterparty_type, district_code,
          industry_code
   FROM read_parquet({parties}, hive_partitioning = true)),
+-- Borrowers numbered once, so the distinct counts hash integers rather than 18-character
+-- strings (about 15% faster at 10M loans than counting the ids themselves).
+ids AS (SELECT counterparty_id, row_number() OVER () AS cp_no
+        FROM (SELECT DISTINCT counterparty_id FROM cp)),
 reg AS (SELECT institution_id, institution_type FROM read_parquet({register})),
 f AS (
-  SELECT l.institution_id, l.loan_id, l.counterparty_id,
+  SELECT l.institution_id, l.loan_id, ids.cp_no AS counterparty_id,
          coalesce(reg.institution_type, '_U') AS institution_type,
          coalesce(cp.district_code, '_U') AS district,
          coalesce(s.section, CASE WHEN cp.counterparty_type = 'person' THEN '_Z' ELSE '_U' END)
@@ -101,13 +106,14 @@ f AS (
          CASE WHEN l.start_date > DATE '{start}' AND l.start_date <= DATE '{period}'
                    AND coalesce(l.first_loan, false)
                    AND cp.counterparty_type IN ('enterprise', 'individual_business')
-              THEN l.counterparty_id END AS first_time,
+              THEN ids.cp_no END AS first_time,
          l.start_date > DATE '{start}' AND l.start_date <= DATE '{period}'
            AND l.renewal = 'seamless' AS renewed,
          CAST(l.balance AS DOUBLE) * l.interest_rate AS rate_weighted,
          l.quality IN ('substandard', 'doubtful', 'loss') AS npl
   FROM l
   LEFT JOIN cp ON cp.institution_id = l.institution_id AND cp.counterparty_id = l.counterparty_id
+  LEFT JOIN ids ON ids.counterparty_id = l.counterparty_id
   LEFT JOIN reg ON reg.institution_id = l.institution_id
   LEFT JOIN sections s ON s.class_code = coalesce(l.purpose_industry_code, cp.industry_code)),
 t AS (SELECT * FROM read_parquet({tags})),
@@ -170,15 +176,15 @@ def _baseline(rows: int, work: Path) -> dict[str, Any]:
     home = classified_home(rows)
     out = work / "cube.parquet"
     sql = baseline_sql(home, out)
-    # As the engine's connection: DuckDB capped at 3 GB, every core.
-    con = duckdb.connect(config={"memory_limit": "3GB"})
+    # As the engine's connection: DuckDB capped at 3 GB, every core, spilling to disk.
+    con = duckdb.connect(config={"memory_limit": "3GB", "temp_directory": str(work / "tmp")})
     con.register("sections_arrow", _sections())
     con.execute("CREATE TABLE sections AS SELECT * FROM sections_arrow")
     con.unregister("sections_arrow")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     con.execute(sql)
-    seconds = time.perf_counter() - t0
-    return {"seconds": seconds, **_loans_cells(con, out)}
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"seconds": seconds, "cpu": cpu, **_loans_cells(con, out)}
 
 
 def _loans_cells(con: Any, path: Path) -> dict[str, int]:
@@ -192,10 +198,10 @@ def _measure(rows: int, work: Path) -> dict[str, Any]:
     from fiveareas.store.home import Home
 
     home = Home.resolve(classified_home(rows))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = measure(home, WHEN)
-    seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "loans": out.loans, "cells": out.cells}
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"seconds": seconds, "cpu": cpu, "loans": out.loans, "cells": out.cells}
 
 
 def _read(rows: int, work: Path) -> dict[str, Any]:
@@ -203,10 +209,10 @@ def _read(rows: int, work: Path) -> dict[str, Any]:
     from fiveareas.store.home import Home
 
     home = Home.resolve(classified_home(rows))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     t = long(home, WHEN)
-    seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "figures": t.num_rows}
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"seconds": seconds, "cpu": cpu, "figures": t.num_rows}
 
 
 def _pandas(rows: int, work: Path) -> dict[str, Any]:
@@ -225,7 +231,7 @@ def _pandas(rows: int, work: Path) -> dict[str, Any]:
     home = classified_home(rows)
     files = _inputs(home)
     sections = _sections()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
 
     def cents(col: pa.ChunkedArray) -> pa.ChunkedArray:
         return pc.cast(pc.multiply(col, pa.scalar(Decimal(100), pa.decimal128(3, 0))), pa.int64())
@@ -308,9 +314,10 @@ def _pandas(rows: int, work: Path) -> dict[str, Any]:
             table[c] = pa.array(cube[c].astype("float64"))
     out = work / "cube.parquet"
     pq.write_table(pa.table(table), out, compression="zstd")
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     city = cube[(cube.area == "all") & (cube.dimension == "city")]
-    return {"seconds": seconds, "cells": len(cube), "loans": int(city.loans.iloc[0])}
+    return {"seconds": seconds, "cpu": cpu, "cells": len(cube),
+            "loans": int(city.loans.iloc[0])}
 
 
 def _same(rows: int, work: Path) -> dict[str, Any]:
@@ -436,7 +443,8 @@ def main() -> None:
             runs[kind].append(r)
             what = (r["stopped"] if "stopped" in r else f"{r['figures']:,} figures"
                     if kind == "read" else f"{r['cells']:,} cells")
-            print(f"run {i + 1} {kind:8} {r['seconds']:8.2f} s  {what}, peak "
+            cpu = f", CPU {r['cpu']:.2f} s" if "cpu" in r else ""
+            print(f"run {i + 1} {kind:8} {r['seconds']:8.2f} s{cpu}  {what}, peak "
                   f"{r['peak_mb']:,.0f} MB, load average before {load:.2f}", flush=True)
     same = run("same", args.rows)
     bad = False
@@ -449,25 +457,29 @@ def main() -> None:
     if bad:
         raise SystemExit("a contender does not compute the same cube; figures are void")
     best = {k: min(v, key=lambda r: r["seconds"]) for k, v in runs.items() if v}
+    least = {k: min(r.get("cpu", float("inf")) for r in v) for k, v in runs.items() if v}
     loans = best["measure"]["loans"]
-    base = best["baseline"]["seconds"]
+    base, base_cpu = best["baseline"]["seconds"], least["baseline"]
     print()
     print(f"{loans:,} loans in force ({args.rows:,} generated), {best['measure']['cells']:,} "
-          f"cells; fastest of {args.repeat} run(s) each, peak RSS the highest")
+          f"cells; fastest of {args.repeat} run(s) each (wall and CPU each the least), peak "
+          "RSS the highest")
     print()
-    print("| contender | seconds | loans/s | peak RSS MB | ratio to the hand-written query |")
-    print("|---|---:|---:|---:|---:|")
+    print("| contender | seconds | loans/s | CPU s | peak RSS MB | ratio to the hand-written "
+          "query (wall) | ratio (CPU) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for kind in ("baseline", "measure", "pandas", "read"):
         if kind not in best:
             continue
         r = best[kind]
         peak = max(x["peak_mb"] for x in runs[kind])
         if "stopped" in r:
-            print(f"| {NAMES[kind]} | stopped, {r['stopped']} | | {peak:,.0f} | |")
+            print(f"| {NAMES[kind]} | stopped, {r['stopped']} | | | {peak:,.0f} | | |")
             continue
-        ratio = "" if kind == "read" else f"{r['seconds'] / base:.2f}"
+        ratio = ("", "") if kind == "read" else (f"{r['seconds'] / base:.2f}",
+                                                 f"{least[kind] / base_cpu:.2f}")
         print(f"| {NAMES[kind]} | {r['seconds']:.2f} | {loans / r['seconds']:,.0f} | "
-              f"{peak:,.0f} | {ratio} |")
+              f"{least[kind]:.2f} | {peak:,.0f} | {ratio[0]} | {ratio[1]} |")
 
 
 if __name__ == "__main__":

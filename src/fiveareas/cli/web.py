@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import sqlalchemy as sa
-
 import typer
 from rich.table import Table
 
