@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DEMO   := demo-data
+PORT   ?= 8000
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -24,6 +25,8 @@ demo: setup fonts
 	$(BIN)/fiveareas run $(DEMO)/city --home $(DEMO)/home
 	$(BIN)/fiveareas status --home $(DEMO)/home
 	$(BIN)/fiveareas targets --home $(DEMO)/home
+	$(BIN)/fiveareas account demo --home $(DEMO)/home
+	$(BIN)/fiveareas serve --home $(DEMO)/home --port $(PORT)
 
 # The catalog's PostgreSQL tests start their own throwaway server from Debian's binaries.
 postgres:

@@ -9,11 +9,15 @@ are too few months to project (the current value is still shown), or `no_data`.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+
+import sqlalchemy as sa
 
 from fiveareas.measure import project, target_catalogue
-from fiveareas.measure.read import month_end, months_back, series
+from fiveareas.measure.read import month_end, months_back, series, state_key
 from fiveareas.measure.target_catalogue import Target
 from fiveareas.store import catalog as cat
 from fiveareas.store import macro
@@ -175,9 +179,23 @@ def target_scale(home: Home) -> float:
 
 def statuses(home: Home, as_of: date | None = None,
              targets: list[Target] | None = None) -> list[Status]:
-    """Every target's status with the data up to `as_of` (default: everything)."""
-    targets = targets if targets is not None else target_catalogue.load()
-    entries = macro.values(cat.open_catalog(home.catalog_url))
+    """Every target's status with the data up to `as_of` (default: everything); cached per
+    state of the measured periods, the entered figures and the home's settings."""
+    entries = tuple(macro.values(_catalog(home.catalog_url)))
+    settings = home.settings_path.stat().st_mtime_ns if home.settings_path.exists() else 0
+    return copy.deepcopy(_statuses(home, as_of, tuple(targets) if targets is not None else None,
+                                   entries, state_key(home), settings))
+
+
+@lru_cache(maxsize=64)
+def _catalog(url: str) -> sa.Engine:
+    return cat.open_catalog(url)
+
+
+@lru_cache(maxsize=64)
+def _statuses(home: Home, as_of: date | None, targets: tuple[Target, ...] | None,
+              entries: tuple[Entry, ...], _state: tuple, _settings: int) -> list[Status]:
+    targets = targets if targets is not None else tuple(target_catalogue.load())
     scale = target_scale(home)
     out, cache = [], {}
     for t in targets:

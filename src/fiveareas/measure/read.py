@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from functools import lru_cache
 
 import ibis
 import ibis.expr.types as ir
@@ -43,9 +44,24 @@ def _cubes(con: ibis.BaseBackend, home: Home, periods: list[date]) -> ir.Table |
         period=ibis._.period.cast("date"))
 
 
+def state_key(home: Home) -> tuple:
+    """Changes whenever a period is measured again: what cached reads are keyed by."""
+    root = home.lake / "indicators"
+    return tuple((p.parent.name, p.stat().st_mtime_ns)
+                 for p in sorted(root.glob("period=*/manifest.json")))
+
+
 def wide(home: Home, period: date, con: ibis.BaseBackend | None = None,
          **where: str | None) -> pa.Table:
-    """One row per cell of `period`: the stored measures and every derived indicator."""
+    """One row per cell of `period`: the stored measures and every derived indicator.
+    Cached per state of the measured periods (a server reads the same figures often)."""
+    return _wide(home, period, state_key(home), tuple(sorted(where.items())), con)
+
+
+@lru_cache(maxsize=256)
+def _wide(home: Home, period: date, _state: tuple, where_items: tuple,
+          con: ibis.BaseBackend | None = None) -> pa.Table:
+    where = dict(where_items)
     have = set(measured_periods(home))
     if period not in have:
         raise LookupError(f"period {period.isoformat()} is not measured: run "
@@ -109,6 +125,12 @@ LONG = pa.schema([("period", pa.date32()), ("area", pa.string()), ("sub_area", p
 def series(home: Home, area: str, sub_area: str = "total", dimension: str = "city",
            member: str = "_T") -> pa.Table:
     """Every measured period's stored measures for one cell, oldest first (for trends)."""
+    return _series(home, area, sub_area, dimension, member, state_key(home))
+
+
+@lru_cache(maxsize=512)
+def _series(home: Home, area: str, sub_area: str, dimension: str, member: str,
+            _state: tuple) -> pa.Table:
     con = engine.scratch()
     t = _cubes(con, home, measured_periods(home))
     if t is None:

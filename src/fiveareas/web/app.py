@@ -7,10 +7,12 @@ import threading
 from importlib import resources
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path
 
 from fiveareas.store import catalog as cat
 from fiveareas.store.home import Home
@@ -19,7 +21,7 @@ from fiveareas.web.i18n import translator
 
 
 def create_app(home: Home) -> FastAPI:
-    app = FastAPI(title="fiveareas", version="1",
+    app = FastAPI(title="fiveareas", version="1", docs_url=None, redoc_url=None,
                   description="Loan-level reports of Shanghai's five major areas of finance: "
                   "submissions, indicators, targets. Authenticate with `Authorization: Bearer "
                   "<token>` (`fiveareas token create`).")
@@ -32,9 +34,18 @@ def create_app(home: Home) -> FastAPI:
     templates = Jinja2Templates(directory=str(folder / "templates"))
     templates.env.globals["t_for"] = translator
     app.state.templates = templates
+    # The API's interactive docs from the swagger-ui-bundle package, not a CDN.
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(folder / "static")), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="fiveareas API",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
 
     @app.exception_handler(StarletteHTTPException)
     async def errors(request: Request, exc: StarletteHTTPException) -> Response:
@@ -53,8 +64,10 @@ def create_app(home: Home) -> FastAPI:
         response = await call_next(request)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
+        if request.url.path != "/docs":  # Swagger UI starts itself with an inline script
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                "script-src 'self'")
         return response
 
     return app
