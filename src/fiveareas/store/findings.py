@@ -16,3 +16,16 @@ def read_findings(home: Home, row: sa.Row, limit: int | None = None) -> list[dic
     for path in lake.files(home, "findings", [row]):
         out += pq.read_table(path).to_pylist()
     return out[:limit] if limit else out
+
+
+def read_quarantine(home: Home, row: sa.Row, limit: int | None = None
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """A submission's quarantined rows as received, per dataset that has any."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for ds in ("loan", "counterparty", "institution"):
+        rows: list[dict[str, Any]] = []
+        for path in lake.files(home, f"quarantine_{ds}", [row]):
+            rows += pq.read_table(path).to_pylist()
+        if rows:
+            out[ds] = rows[:limit] if limit else rows
+    return out

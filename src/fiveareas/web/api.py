@@ -8,29 +8,25 @@ to the audit log with who read what.
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
-import pyarrow.parquet as pq
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
-from fiveareas.intake.ingest import ingest
 from fiveareas.measure import job as measure_job
 from fiveareas.measure import progress, read
 from fiveareas.measure.target_catalogue import load as load_targets
 from fiveareas.rules.explain import NotFound, explain_loan
 from fiveareas.store import catalog as cat
-from fiveareas.store import lake, macro
+from fiveareas.store import macro
 from fiveareas.store import status as st
-from fiveareas.store.findings import read_findings
+from fiveareas.store.findings import read_findings, read_quarantine
 from fiveareas.store.submissions import previous_month_end
 from fiveareas.web import access
 from fiveareas.web.auth import Principal, principal, require
+from fiveareas.web.upload import collect_upload
 
 router = APIRouter(prefix="/api/v1")
 Caller = Annotated[Principal, Depends(principal)]
@@ -122,7 +118,7 @@ def _findings(rows: list[dict[str, Any]]) -> list[Finding]:
                        for k, v in r.items() if k in Finding.model_fields}) for r in rows]
 
 
-def _visible(request: Request, p: Principal, sid: str) -> sa.Row:
+def visible_submission(request: Request, p: Principal, sid: str) -> sa.Row:
     try:
         ident = cat.parse_id(sid)
     except ValueError:
@@ -134,7 +130,7 @@ def _visible(request: Request, p: Principal, sid: str) -> sa.Row:
     return row
 
 
-def _audit(request: Request, action: str, target: str, **detail: Any) -> None:
+def audit_event(request: Request, action: str, target: str, **detail: Any) -> None:
     with request.app.state.catalog.begin() as conn:
         cat.log(conn, action, target, by=principal(request).name, **detail)
 
@@ -152,26 +148,8 @@ def upload(request: Request, p: Caller,
     """Submit one institution's report for one period; answers with its validation summary."""
     require(p, "bank", "regulator")
     home = request.app.state.home
-    folder = home.tmp / f"upload-{uuid.uuid4().hex}"
-    try:
-        for name, f in (("loans", loans), ("counterparties", counterparties)):
-            suffix = Path(f.filename or "").suffix.lower()
-            if suffix not in (".csv", ".txt", ".tsv", ".parquet", ".pq", ".xlsx"):
-                raise HTTPException(422, f"{name}: {f.filename!r} is not a .csv, .tsv, "
-                                         ".txt, .xlsx or .parquet file")
-            folder.mkdir(parents=True, exist_ok=True)
-            with open(folder / f"{name}{suffix}", "wb") as out:
-                shutil.copyfileobj(f.file, out)
-        token = cat.ACTOR.set(p.name)
-        try:
-            with request.app.state.lock:
-                (outcome,) = ingest([folder], home, max_error_rate=max_error_rate,
-                                    institution=p.institution if p.role == "bank" else None)
-        finally:
-            cat.ACTOR.reset(token)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    row = _visible(request, p, outcome.submission)
+    outcome = collect_upload(request, p, loans, counterparties, max_error_rate)
+    row = visible_submission(request, p, outcome.submission)
     found = read_findings(home, row, 100) if row.state != "malformed" else []
     return UploadOut(submission=_sub(row), duplicate=outcome.duplicate,
                      findings=_findings(found))
@@ -199,7 +177,7 @@ def submissions(request: Request, p: Caller,
 @router.get("/submissions/{sid}", response_model=SubmissionOut)
 def submission(request: Request, p: Caller, sid: str) -> SubmissionOut:
     require(p, "bank", "regulator")
-    return _sub(_visible(request, p, sid))
+    return _sub(visible_submission(request, p, sid))
 
 
 @router.get("/submissions/{sid}/findings", response_model=list[Finding])
@@ -207,8 +185,8 @@ def findings(request: Request, p: Caller, sid: str,
              limit: Annotated[int, Query(ge=1, le=100000)] = 1000) -> list[Finding]:
     """The located findings: file, row, field, rule, message (and the value received)."""
     require(p, "bank", "regulator")
-    row = _visible(request, p, sid)
-    _audit(request, "read_findings", sid)
+    row = visible_submission(request, p, sid)
+    audit_event(request, "read_findings", sid)
     return _findings(read_findings(request.app.state.home, row, limit))
 
 
@@ -217,18 +195,11 @@ def quarantine(request: Request, p: Caller, sid: str,
                limit: Annotated[int, Query(ge=1, le=100000)] = 1000) -> dict[str, list[dict]]:
     """The quarantined rows as received, per dataset (`loan`, `counterparty`)."""
     require(p, "bank", "regulator")
-    row = _visible(request, p, sid)
-    home = request.app.state.home
-    out: dict[str, list[dict]] = {}
-    for ds in ("loan", "counterparty", "institution"):
-        files = lake.files(home, f"quarantine_{ds}", [row])
-        rows: list[dict] = []
-        for f in files:
-            rows += pq.read_table(f).to_pylist()
-        if rows:
-            out[ds] = [{k: (None if v is None else str(v)) for k, v in r.items()}
-                       for r in rows[:limit]]
-    _audit(request, "read_quarantine", sid, rows=sum(len(v) for v in out.values()))
+    row = visible_submission(request, p, sid)
+    found = read_quarantine(request.app.state.home, row, limit)
+    out = {ds: [{k: (None if v is None else str(v)) for k, v in r.items()} for r in rows]
+           for ds, rows in found.items()}
+    audit_event(request, "read_quarantine", sid, rows=sum(len(v) for v in out.values()))
     return out
 
 
@@ -267,6 +238,12 @@ def targets(request: Request, as_of: Annotated[str | None, Query(pattern=PERIOD)
 def explain(request: Request, p: Caller, institution_id: str, loan_id: str,
             period: Annotated[str, Query(pattern=PERIOD)]) -> dict:
     """Why a loan is (or is not) in each area: every rule and the values that decided it."""
+    return explained(request, p, institution_id, loan_id, period)
+
+
+def explained(request: Request, p: Principal, institution_id: str, loan_id: str,
+              period: str) -> dict:
+    """A loan's explanation for a caller who may see it (404 otherwise), audited."""
     require(p, "bank", "regulator")
     if not access.may_see_institution(p, institution_id):
         raise HTTPException(404, f"no loan {loan_id} of {institution_id}")
@@ -275,7 +252,7 @@ def explain(request: Request, p: Caller, institution_id: str, loan_id: str,
                              institution_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from None
-    _audit(request, "read_loan", f"{institution_id}/{loan_id}", period=period)
+    audit_event(request, "read_loan", f"{institution_id}/{loan_id}", period=period)
     return found
 
 

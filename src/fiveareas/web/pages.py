@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fiveareas.intake.ingest import ingest
 from fiveareas.measure import job as measure_job
 from fiveareas.measure import progress, read
-from fiveareas.rules.explain import NotFound, explain_loan
-from fiveareas.store import accounts, lake
+from fiveareas.store import accounts
 from fiveareas.store import catalog as cat
 from fiveareas.store import status as st
-from fiveareas.store.findings import read_findings
+from fiveareas.store.findings import read_findings, read_quarantine
 from fiveareas.web import access, charts
-from fiveareas.web.api import _audit, _visible, parse_period
+from fiveareas.web.api import audit_event, explained, parse_period, visible_submission
 from fiveareas.web.auth import COOKIE, MAX_AGE, check_csrf, principal, require, session_cookie
 from fiveareas.web.i18n import AREAS
+from fiveareas.web.upload import collect_upload
 
 router = APIRouter(include_in_schema=False)
 AREA_IDS = ("sci_tech", "green", "inclusive", "pension", "digital")
@@ -163,47 +159,20 @@ def upload_form(request: Request,
                 csrf: Annotated[str, Form()] = "") -> Response:
     p = require(principal(request), "bank", "regulator")
     check_csrf(p, csrf)
-    home = request.app.state.home
-    folder = home.tmp / f"upload-{uuid.uuid4().hex}"
-    try:
-        for name, f in (("loans", loans), ("counterparties", counterparties)):
-            suffix = Path(f.filename or "").suffix.lower()
-            if suffix not in (".csv", ".txt", ".tsv", ".parquet", ".pq", ".xlsx"):
-                raise HTTPException(422, f"{f.filename!r} is not a .csv, .tsv, .txt, .xlsx or "
-                                         ".parquet file")
-            folder.mkdir(parents=True, exist_ok=True)
-            with open(folder / f"{name}{suffix}", "wb") as out:
-                shutil.copyfileobj(f.file, out)
-        token = cat.ACTOR.set(p.name)
-        try:
-            with request.app.state.lock:
-                (outcome,) = ingest([folder], home,
-                                    institution=p.institution if p.role == "bank" else None)
-        finally:
-            cat.ACTOR.reset(token)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    outcome = collect_upload(request, p, loans, counterparties)
     return RedirectResponse(f"/submissions/{outcome.submission}", status_code=303)
 
 
 @router.get("/submissions/{sid}", response_class=HTMLResponse)
 def submission_page(request: Request, sid: str) -> HTMLResponse:
     p = require(principal(request), "bank", "regulator")
-    row = _visible(request, p, sid)
+    row = visible_submission(request, p, sid)
     home = request.app.state.home
     found = read_findings(home, row, 500) if row.state != "malformed" else []
-    quarantined: dict[str, list[dict]] = {}
-    import pyarrow.parquet as pq
-
-    for ds in ("loan", "counterparty"):
-        rows: list[dict] = []
-        for f in lake.files(home, f"quarantine_{ds}", [row]):
-            rows += pq.read_table(f).to_pylist()
-        if rows:
-            quarantined[ds] = rows[:200]
+    quarantined = read_quarantine(home, row, 200)
     with request.app.state.catalog.connect() as conn:
         files = st.files(conn, row.id)
-    _audit(request, "read_findings", sid)
+    audit_event(request, "read_findings", sid)
     return render(request, "submission.html", row=row, findings=found, files=files,
                   quarantined=quarantined, public_id=cat.public_id)
 
@@ -211,15 +180,7 @@ def submission_page(request: Request, sid: str) -> HTMLResponse:
 @router.get("/loan/{institution_id}/{loan_id}", response_class=HTMLResponse)
 def loan_page(request: Request, institution_id: str, loan_id: str,
               period: str) -> HTMLResponse:
-    p = require(principal(request), "bank", "regulator")
-    if not access.may_see_institution(p, institution_id):
-        raise HTTPException(404, f"no loan {loan_id} of {institution_id}")
-    try:
-        found = explain_loan(request.app.state.home, loan_id, parse_period(period),
-                             institution_id)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    _audit(request, "read_loan", f"{institution_id}/{loan_id}", period=period)
+    found = explained(request, principal(request), institution_id, loan_id, period)
     return render(request, "loan.html", loan=found, inst=institution_id, loan_id=loan_id,
                   period=period)
 
@@ -234,7 +195,7 @@ def login(request: Request, username: Annotated[str, Form()],
           password: Annotated[str, Form()]) -> Response:
     acc = accounts.authenticate(request.app.state.catalog, username, password)
     if acc is None:
-        _audit(request, "login_failed", username)
+        audit_event(request, "login_failed", username)
         return RedirectResponse("/login?error=1", status_code=303)
     value, _ = session_cookie(request.app.state.secret, acc)
     with request.app.state.catalog.begin() as conn:
