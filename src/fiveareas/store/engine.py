@@ -233,10 +233,10 @@ def copy_parquet(con: Backend, text: str, path: Path, nullable: bool = False) ->
     statistics of what it reads show no null, which they do for Parquet read in place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if nullable:
-        names = [r[0] for r in con.raw_sql(f"DESCRIBE ({text})").fetchall()]
-        cols = ", ".join(f"CASE WHEN {c} IS NULL THEN NULL ELSE {c} END AS {c}"
-                         for c in map(_ident, names))
-        text = f"SELECT {cols} FROM ({text})"
+        # A full join with an empty relation is the same rows, but its columns may be null as
+        # far as the planner knows. (A no-op `CASE WHEN c IS NULL THEN NULL ELSE c END` on each
+        # column did the same, for 20% of the CPU of writing 10M loans.)
+        text = f"SELECT _d.* FROM ({text}) AS _d FULL JOIN (SELECT 1 AS _e WHERE false) ON false"
     # zstd level 1: as fast to write as snappy (level 3 costs 8% more CPU on 10M loans) and,
     # on the benchmark's loans, smaller than level 3 (58 MB against 69 MB; snappy 172 MB).
     con.raw_sql(f"COPY ({text}) TO {_q(str(path))} "
