@@ -78,6 +78,14 @@ def test_parquet_city_lands_identically(city: tuple[Path, Home, dict], tmp_path:
     a = duckdb.execute(q, [str(home.lake / "loan/period=2023-12-31/**/*.parquet")]).fetchall()
     b = duckdb.execute(q, [str(other.lake / "loan/period=2023-12-31/**/*.parquet")]).fetchall()
     assert a == b and len(a) > 1000
+    # Accepted-row files declare every column optional, as the template's fields are, even
+    # where typed input that shows no null would let the engine write a column as required.
+    for h in (home, other):
+        for ds in ("loan", "counterparty"):
+            kinds = duckdb.execute(
+                "SELECT DISTINCT repetition_type FROM parquet_schema(?) WHERE num_children IS "
+                "NULL", [str(h.lake / f"{ds}/**/*.parquet")]).fetchall()
+            assert kinds == [("OPTIONAL",)], (ds, kinds)
 
 
 def test_reingest_changes_nothing_and_status_reports(city: tuple[Path, Home, dict]) -> None:

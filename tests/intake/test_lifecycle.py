@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -424,6 +425,18 @@ def test_cli_errors_prints_located_findings(tmp_path: Path, home: Home, register
     missing = run_cli("errors", "S0000099", "--home", str(home.root))
     assert missing.exit_code == 2
     assert "no submission S0000099" in missing.output
+
+
+def test_findings_files_declare_every_column_optional(tmp_path: Path, home: Home,
+                                                      register: Path) -> None:
+    """The findings file's schema does not depend on which rules fired."""
+    write_book(tmp_path / "in" / "book", changed(LOANS, "L2", currency="RMB"))
+    ingest([tmp_path / "in"], home)
+    (path,) = (home.lake / "findings").rglob("submission=S0000002/*.parquet")
+    schema = pq.read_schema(path)
+    assert schema.names == ["file", "dataset", "row", "field", "rule_id", "severity", "value",
+                            "message"]
+    assert all(f.nullable for f in schema)
 
 
 def test_cli_status_prints_per_period_totals(tmp_path: Path, home: Home, register: Path,

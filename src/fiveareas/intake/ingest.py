@@ -235,8 +235,11 @@ class Collector:
                 "rule_id": m["rule_id"], "severity": "warning", "value": None,
                 "message": m["message"]}))
         if parts:
+            # Every column optional: which columns the engine could prove non-null depended on
+            # which rules fired, so the file's schema varied with its content.
             engine.copy_parquet(self.con, " UNION ALL ".join(f"({p})" for p in parts),
-                                stage / "findings" / "part-0.parquet")
+                                stage / "findings" / "part-0.parquet", nullable=True,
+                                ordered=True)
 
     # ---- the catalog transaction -------------------------------------------------------
     def _commit(self, found: Found, content: str,
