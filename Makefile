@@ -8,7 +8,7 @@ PORT   ?= 8000
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup postgres fonts demo test lint docs bench clean
+.PHONY: setup postgres fonts chromium demo test lint docs bench clean
 
 setup: $(STAMP)
 
@@ -42,10 +42,17 @@ fonts:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
 
+# The browser tests drive Debian's Chromium through Playwright (which never downloads one here).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Chromium (Debian package chromium, for the browser tests)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
-test: setup postgres fonts lint
+test: setup postgres fonts chromium lint
 	$(BIN)/pytest -q
 
 docs: setup

@@ -161,11 +161,11 @@ def actor() -> str:
             or "unknown")
 
 
-def log(conn: sa.Connection, action: str, target: str | None, *, by: str | None = None,
+def log(conn: sa.Connection, action: str, target: str | None, *, as_actor: str | None = None,
         **detail: Any) -> None:
     conn.execute(
         audit.insert().values(
-            at=now(), actor=by or actor(), action=action, target=target,
+            at=now(), actor=as_actor or actor(), action=action, target=target,
             detail=json.dumps(detail, default=str, ensure_ascii=False),
         )
     )

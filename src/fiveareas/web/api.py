@@ -28,7 +28,22 @@ from fiveareas.web import access
 from fiveareas.web.auth import Principal, principal, require
 from fiveareas.web.upload import collect_upload
 
-router = APIRouter(prefix="/api/v1")
+
+class Problem(BaseModel):
+    """Why a request was refused: one sentence naming the field or the rule."""
+
+    detail: str
+
+
+# Errors the routes raise themselves, documented so that clients (and the fuzzer) know them;
+# a malformed request that FastAPI refuses before the route runs is a 422 with its list.
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "A value the route refuses (a period, a file type)"},
+    401: {"model": Problem, "description": "Sign in first, or the token is invalid or revoked"},
+    403: {"model": Problem, "description": "This role may not do this"},
+    404: {"model": Problem, "description": "Not found, or not visible to this caller"},
+}
+router = APIRouter(prefix="/api/v1", responses=PROBLEMS)
 Caller = Annotated[Principal, Depends(principal)]
 PERIOD = r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$"
 
@@ -43,7 +58,7 @@ def parse_period(text: str) -> date:
             raise ValueError
         return end
     except (ValueError, IndexError):
-        raise HTTPException(422, f"{text!r} is not a period (YYYY-MM or a month-end "
+        raise HTTPException(400, f"{text!r} is not a period (YYYY-MM or a month-end "
                                  "YYYY-MM-DD)") from None
 
 
@@ -132,7 +147,7 @@ def visible_submission(request: Request, p: Principal, sid: str) -> sa.Row:
 
 def audit_event(request: Request, action: str, target: str, **detail: Any) -> None:
     with request.app.state.catalog.begin() as conn:
-        cat.log(conn, action, target, by=principal(request).name, **detail)
+        cat.log(conn, action, target, as_actor=principal(request).name, **detail)
 
 
 @router.get("/whoami", response_model=Who)
@@ -267,11 +282,11 @@ def macro_enter(request: Request, p: Caller, body: MacroIn) -> MacroOut:
     require(p, "regulator")
     units = {t.indicator: t.unit for t in load_targets() if t.kind == "entered"}
     if body.indicator not in units:
-        raise HTTPException(422, f"{body.indicator!r} is not an entered indicator")
+        raise HTTPException(400, f"{body.indicator!r} is not an entered indicator")
     if units[body.indicator] == "ratio" and body.value > 1:
-        raise HTTPException(422, "a ratio is a fraction between 0 and 1")
+        raise HTTPException(400, "a ratio is a fraction between 0 and 1")
     if not body.source.strip():
-        raise HTTPException(422, "a macro value needs its source")
+        raise HTTPException(400, "a macro value needs its source")
     token = cat.ACTOR.set(p.name)
     try:
         e = macro.enter(request.app.state.catalog, body.indicator, body.as_of, body.value,

@@ -7,12 +7,10 @@ import threading
 from importlib import resources
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from swagger_ui_bundle import swagger_ui_path
 
 from fiveareas.store import catalog as cat
 from fiveareas.store.home import Home
@@ -34,18 +32,14 @@ def create_app(home: Home) -> FastAPI:
     templates = Jinja2Templates(directory=str(folder / "templates"))
     templates.env.globals["t_for"] = translator
     app.state.templates = templates
-    # The API's interactive docs from the swagger-ui-bundle package, not a CDN.
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(folder / "static")), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
 
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="fiveareas API",
-                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/swagger/swagger-ui.css",
-                                   swagger_favicon_url="/static/favicon.svg")
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs(request: Request) -> HTMLResponse:
+        """The API reference, rendered from the OpenAPI document on the server (no script)."""
+        return pages.render(request, "docs.html", spec=app.openapi())
 
     @app.exception_handler(StarletteHTTPException)
     async def errors(request: Request, exc: StarletteHTTPException) -> Response:
@@ -64,10 +58,8 @@ def create_app(home: Home) -> FastAPI:
         response = await call_next(request)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        if request.url.path != "/docs":  # Swagger UI starts itself with an inline script
-            response.headers["Content-Security-Policy"] = (
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                "script-src 'self'")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
         return response
 
     return app

@@ -35,9 +35,9 @@ def line(points: list[tuple[date, float]], *, goal: float | None = None,
     for v in (lo, (lo + hi) / 2, hi):
         out.append(f'<text x="{PAD + 20}" y="{fy(v) + 4:.1f}" class="tick" '
                    f'text-anchor="end">{escape(_short(v, unit))}</text>')
-    for d, _ in (points[0], points[-1]):
+    for (d, _), anchor in ((points[0], "start"), (points[-1], "end")):
         out.append(f'<text x="{fx(d.toordinal()):.1f}" y="{H - PAD + 16}" class="tick" '
-                   f'text-anchor="middle">{d:%Y-%m}</text>')
+                   f'text-anchor="{anchor}">{d:%Y-%m}</text>')
     if goal is not None:
         out.append(f'<line x1="{PAD + 24}" y1="{fy(goal):.1f}" x2="{W - 12}" '
                    f'y2="{fy(goal):.1f}" class="goal"/><text x="{W - 14}" '

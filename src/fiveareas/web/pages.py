@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated, Any
 
@@ -24,11 +25,11 @@ router = APIRouter(include_in_schema=False)
 AREA_IDS = ("sci_tech", "green", "inclusive", "pension", "digital")
 
 
-def render(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+def render(request: Request, template: str, **ctx: Any) -> HTMLResponse:
     p = principal(request)
     lang = request.cookies.get("lang", "en")
     return request.app.state.templates.TemplateResponse(
-        request, name, {"p": p, "lang": lang, "areas": AREA_IDS, "area_names": AREAS,
+        request, template, {"p": p, "lang": lang, "areas": AREA_IDS, "area_names": AREAS,
                         "yi": _yi, "pct": _pct, "num": _num, **ctx})
 
 
@@ -181,8 +182,9 @@ def submission_page(request: Request, sid: str) -> HTMLResponse:
 def loan_page(request: Request, institution_id: str, loan_id: str,
               period: str) -> HTMLResponse:
     found = explained(request, principal(request), institution_id, loan_id, period)
-    return render(request, "loan.html", loan=found, inst=institution_id, loan_id=loan_id,
-                  period=period)
+    return render(request, "loan.html", loan=json.dumps(found, ensure_ascii=False, indent=1,
+                                                        default=str),
+                  inst=institution_id, loan_id=loan_id, period=period)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -199,7 +201,7 @@ def login(request: Request, username: Annotated[str, Form()],
         return RedirectResponse("/login?error=1", status_code=303)
     value, _ = session_cookie(request.app.state.secret, acc)
     with request.app.state.catalog.begin() as conn:
-        cat.log(conn, "login", acc.username, by=acc.username)
+        cat.log(conn, "login", acc.username, as_actor=acc.username)
     resp = RedirectResponse("/", status_code=303)
     resp.set_cookie(COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="lax",
                     secure=request.app.state.secure_cookies)

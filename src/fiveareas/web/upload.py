@@ -25,7 +25,7 @@ def collect_upload(request: Request, p: Principal, loans: UploadFile,
         for name, f in (("loans", loans), ("counterparties", counterparties)):
             suffix = Path(f.filename or "").suffix.lower()
             if suffix not in SUFFIXES:
-                raise HTTPException(422, f"{name}: {f.filename!r} is not a .csv, .tsv, .txt, "
+                raise HTTPException(400, f"{name}: {f.filename!r} is not a .csv, .tsv, .txt, "
                                          ".xlsx or .parquet file")
             folder.mkdir(parents=True, exist_ok=True)
             with open(folder / f"{name}{suffix}", "wb") as out:
