@@ -149,17 +149,23 @@ def indicators(
     if fmt in ("csv", "json"):
         _dump(w, fmt)
         return
-    table = Table(title=f"indicators {when.isoformat()} by {dimension} (balances in 亿元)")
-    cols = ("area", "sub_area", "member", "balance", "yoy", "ytd", "borrowers", "new lending",
-            "first-time", "renewals", "rate %", "NPL")
+    from rich import box
+
+    table = Table(title=f"indicators {when.isoformat()} by {dimension}", box=box.SIMPLE_HEAD,
+                  caption="amounts in 亿元 (100 million yuan); new, first (first-time borrowers) "
+                  "and renewals: in the month; every indicator: --format csv or json")
+    by_member = dimension != "city"
+    cols = ("area", "sub-area", *(["member"] if by_member else []), "balance", "yoy",
+            "borrowers", "new", "first", "renewals", "NPL")
     for c in cols:
-        table.add_column(c, justify="left" if c in cols[:3] else "right", no_wrap=True)
+        table.add_column(c, justify="left" if c in ("area", "sub-area", "member") else "right",
+                         no_wrap=True)
     for r in w:
-        name = r["member"] if dimension == "city" else f"{r['member']} {r['member_name'] or ''}"
-        table.add_row(r["area"], r["sub_area"], name.strip(), _yi(r["balance"]), _pct(r["yoy"]),
-                      _pct(r["ytd"]), f"{r['borrowers']:,}", _yi(r["new_lending"]),
+        member = [f"{r['member']} {r['member_name'] or ''}".strip()] if by_member else []
+        table.add_row(r["area"], r["sub_area"], *member, _yi(r["balance"]), _pct(r["yoy"]),
+                      f"{r['borrowers']:,}", _yi(r["new_lending"]),
                       f"{r['first_time_borrowers']:,}", _yi(r["renewal_amount"]),
-                      "" if r["rate"] is None else f"{r['rate']:.2f}", _pct(r["npl_ratio"]))
+                      _pct(r["npl_ratio"]))
     console.print(table)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -42,7 +43,13 @@ def serve(
 
     h = Home.resolve(home)
     console.print(f"serving {h.root} on http://{host}:{port} (API docs: /docs)")
-    uvicorn.run(create_app(h), host=host, port=port, workers=workers, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(h), host=host, port=port, log_level="warning")
+        return
+    # Several worker processes each build the app from the environment.
+    os.environ["FIVEAREAS_HOME"] = str(h.root)
+    uvicorn.run("fiveareas.web.app:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
 
 
 @account_app.command("add")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import ibis
@@ -78,6 +80,7 @@ def measure(home: Home, period: date, con: ibis.BaseBackend | None = None) -> Me
         out = _summary(con, folder, period)
         _manifest(folder, home, period, out)
         lake.replace(stage, home, period)
+        _touch_state(home)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     with cat.open_catalog(home.catalog_url).begin() as conn:
@@ -112,9 +115,33 @@ def state(home: Home, period: date) -> str:
     return "current" if doc.get("tags_manifest") == tags_manifest(home, period)[1] else "stale"
 
 
+STATE = "_state"  # rewritten after every measurement: one stat tells a reader what changed
+
+
+def _touch_state(home: Home) -> None:
+    path = home.lake / "indicators" / STATE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(uuid.uuid4().hex, "utf-8")
+    tmp.replace(path)
+
+
+def state_key(home: Home) -> tuple[int, int]:
+    """Changes whenever a period is measured again (one stat): what cached reads key on."""
+    try:
+        st = (home.lake / "indicators" / STATE).stat()
+    except FileNotFoundError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_ino)
+
+
 def measured_periods(home: Home) -> list[date]:
+    return list(_measured(home, state_key(home)))
+
+
+@lru_cache(maxsize=64)
+def _measured(home: Home, _state: tuple[int, int]) -> tuple[date, ...]:
     root = home.lake / "indicators"
     if not root.exists():
-        return []
-    return sorted(date.fromisoformat(p.name.split("=", 1)[1]) for p in root.glob("period=*")
-                  if (p / "part-0.parquet").exists())
+        return ()
+    return tuple(sorted(date.fromisoformat(p.name.split("=", 1)[1])
+                        for p in root.glob("period=*") if (p / "part-0.parquet").exists()))

@@ -9,7 +9,7 @@ are too few months to project (the current value is still shown), or `no_data`.
 
 from __future__ import annotations
 
-import copy
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -17,7 +17,8 @@ from functools import lru_cache
 import sqlalchemy as sa
 
 from fiveareas.measure import project, target_catalogue
-from fiveareas.measure.read import month_end, months_back, series, state_key
+from fiveareas.measure.job import state_key
+from fiveareas.measure.read import month_end, months_back, series
 from fiveareas.measure.target_catalogue import Target
 from fiveareas.store import catalog as cat
 from fiveareas.store import macro
@@ -183,18 +184,28 @@ def statuses(home: Home, as_of: date | None = None,
     state of the measured periods, the entered figures and the home's settings."""
     entries = tuple(macro.values(_catalog(home.catalog_url)))
     settings = home.settings_path.stat().st_mtime_ns if home.settings_path.exists() else 0
-    return copy.deepcopy(_statuses(home, as_of, tuple(targets) if targets is not None else None,
-                                   entries, state_key(home), settings))
+    # Shared between callers: read them, do not change them (as_dict gives fresh dicts).
+    return list(_statuses(home, as_of, tuple(targets) if targets is not None else None,
+                          entries, state_key(home), settings))
+
+
+_OPENING = threading.Lock()
 
 
 @lru_cache(maxsize=64)
-def _catalog(url: str) -> sa.Engine:
+def _catalog_cached(url: str) -> sa.Engine:
     return cat.open_catalog(url)
+
+
+def _catalog(url: str) -> sa.Engine:
+    """One engine per catalog; opened under a lock (its migrations check is not thread-safe)."""
+    with _OPENING:
+        return _catalog_cached(url)
 
 
 @lru_cache(maxsize=64)
 def _statuses(home: Home, as_of: date | None, targets: tuple[Target, ...] | None,
-              entries: tuple[Entry, ...], _state: tuple, _settings: int) -> list[Status]:
+              entries: tuple[Entry, ...], _state: tuple, _settings: int) -> tuple[Status, ...]:
     targets = targets if targets is not None else tuple(target_catalogue.load())
     scale = target_scale(home)
     out, cache = [], {}
@@ -213,5 +224,5 @@ def _statuses(home: Home, as_of: date | None, targets: tuple[Target, ...] | None
             hist = [p for p in hist if p[0] <= as_of]
             levels = levels and [p for p in levels if p[0] <= as_of]
         out.append(evaluate(t, hist, scale if t.kind == "measured" else 1.0, levels))
-    return out
+    return tuple(out)
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from fiveareas.measure import catalogue
 from fiveareas.measure.cube import MEASURES
-from fiveareas.measure.job import measured_periods
+from fiveareas.measure.job import measured_periods, state_key
 from fiveareas.measure.names import member_names
 from fiveareas.store import engine, lake
 from fiveareas.store.home import Home
@@ -42,13 +42,6 @@ def _cubes(con: ibis.BaseBackend, home: Home, periods: list[date]) -> ir.Table |
         return None
     return con.read_parquet(files, hive_partitioning=True).mutate(
         period=ibis._.period.cast("date"))
-
-
-def state_key(home: Home) -> tuple:
-    """Changes whenever a period is measured again: what cached reads are keyed by."""
-    root = home.lake / "indicators"
-    return tuple((p.parent.name, p.stat().st_mtime_ns)
-                 for p in sorted(root.glob("period=*/manifest.json")))
 
 
 def wide(home: Home, period: date, con: ibis.BaseBackend | None = None,

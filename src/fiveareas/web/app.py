@@ -63,3 +63,8 @@ def create_app(home: Home) -> FastAPI:
         return response
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app over FIVEAREAS_HOME: what each worker process builds (`serve --workers N`)."""
+    return create_app(Home.resolve())
