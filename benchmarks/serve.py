@@ -1,7 +1,8 @@
 """Serve benchmark: many concurrent clients reading the dashboard and the API of a served city.
 
     .venv/bin/python benchmarks/serve.py [--scale 0.1] [--clients 50] [--seconds 60]
-        [--warmup 5] [--workers 1,2] [--profile]
+        [--warmup 5] [--workers 1,2] [--endpoints /,/api/v1/indicators,/static/style.css]
+        [--profile]
 
 The demo city is generated once at `--scale` (13 months from 2023-12, seed 42, Parquet) and run
 (`fiveareas run`: ingest, classify, measure) into a data home, both cached under
@@ -21,10 +22,15 @@ process group, stopped at the end) and:
   An error is any status other than 200 or any transport error or timeout (30 s).
 
 Prints, per endpoint and caller: requests, requests per second, p50/p95/p99/max latency and
-errors; and the CPU seconds the server's processes and this client used in the window (they
-share the machine's cores). `--profile` samples the server with py-spy during the window
-(`py-spy record`, raw collapsed stacks next to the home) and prints its hottest frames; its
-figures are then not the benchmark's.
+errors; and the CPU seconds the server's processes and this client used over warm-up and
+window (they share the machine's cores). `--profile` samples the server with py-spy during the
+window (`pip install py-spy`; `py-spy record`, raw collapsed stacks next to the home) and prints
+the frames most often on the stacks of busy threads; its figures are then not the benchmark's.
+`--endpoints /static/style.css` loads the floor alone.
+
+Should `fiveareas serve --workers N` fail to start (it did before the CLI gave uvicorn a factory
+for N > 1), the script says so and measures the same app started by `python -m uvicorn
+--factory serve:app_factory --workers N` (same host, port and log level), labelled as such.
 """
 
 from __future__ import annotations
@@ -126,15 +132,21 @@ class ServerFailed(RuntimeError):
 class Server:
     """`fiveareas serve` in its own process group (so its worker processes stop with it)."""
 
-    def __init__(self, home: Path, workers: int, logfile: Path) -> None:
+    def __init__(self, home: Path, workers: int, logfile: Path, direct: bool = False) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.logfile = logfile
         self.out = open(logfile, "w")  # noqa: SIM115 (closed in stop)
+        env = None
+        if direct:  # uvicorn given the app as a factory (what --workers > 1 needs)
+            cmd = [sys.executable, "-m", "uvicorn", "--factory", "serve:app_factory",
+                   "--app-dir", str(HERE), "--log-level", "warning"]
+            env = os.environ | {"FIVEAREAS_HOME": str(home)}
+        else:
+            cmd = [FIVEAREAS, "serve", "--home", str(home)]
         self.proc = subprocess.Popen(
-            [FIVEAREAS, "serve", "--home", str(home), "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(workers)],
-            stdout=self.out, stderr=subprocess.STDOUT, start_new_session=True)
+            [*cmd, "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)],
+            stdout=self.out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
 
     def wait_ready(self, limit: float = 60.0) -> float:
         t0 = time.perf_counter()
@@ -191,6 +203,14 @@ class Server:
         self.out.close()
 
 
+def app_factory():  # type: ignore[no-untyped-def]
+    """The app of `fiveareas serve`, for `uvicorn --factory` (home from FIVEAREAS_HOME)."""
+    from fiveareas.store.home import Home
+    from fiveareas.web.app import create_app
+
+    return create_app(Home.resolve(os.environ["FIVEAREAS_HOME"]))
+
+
 # --- the clients -----------------------------------------------------------------------------
 
 def indicators_url(rng: random.Random) -> str:
@@ -226,7 +246,7 @@ Record = tuple[str, str, float, str | None]  # endpoint, caller, seconds, error
 
 
 async def one_client(i: int, base: str, token: str, start: float, end: float,
-                     records: list[Record]) -> None:
+                     records: list[Record], endpoints: tuple[str, ...]) -> None:
     caller = "regulator" if i % 5 == 0 else "public"
     rng = random.Random(i)
     k = i  # clients start at different points of the cycle
@@ -234,7 +254,7 @@ async def one_client(i: int, base: str, token: str, start: float, end: float,
         for _ in range(MAX_PER_CLIENT):
             if time.perf_counter() >= end:
                 break
-            endpoint = ENDPOINTS[k % len(ENDPOINTS)]
+            endpoint = endpoints[k % len(endpoints)]
             k += 1
             t0 = time.perf_counter()
             took, err = await get(c, url_for(endpoint, rng))
@@ -242,12 +262,12 @@ async def one_client(i: int, base: str, token: str, start: float, end: float,
                 records.append((endpoint, caller, took, err))
 
 
-async def load(base: str, token: str, clients: int, warmup: float,
-               seconds: float) -> list[Record]:
+async def load(base: str, token: str, clients: int, warmup: float, seconds: float,
+               endpoints: tuple[str, ...] = ENDPOINTS) -> list[Record]:
     records: list[Record] = []
     t0 = time.perf_counter()
     start, end = t0 + warmup, t0 + warmup + seconds
-    await asyncio.gather(*(one_client(i, base, token, start, end, records)
+    await asyncio.gather(*(one_client(i, base, token, start, end, records, endpoints)
                            for i in range(clients)))
     return records
 
@@ -311,36 +331,46 @@ def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def hottest(raw: Path, n: int = 25) -> None:
-    """The frames most often on the stack (inclusive) in py-spy's raw collapsed output."""
+IDLE = ("Condition.wait", "Queue.get", "select (selectors.py")  # threads waiting for work
+
+
+def hottest(raw: Path, n: int = 30) -> None:
+    """The frames most often on the stack (inclusive) of busy threads, from py-spy's raw
+    collapsed output (stacks whose innermost frame is a wait for work left out)."""
     incl: collections.Counter[str] = collections.Counter()
-    total = 0
+    total = busy = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        c = int(count)
+        c, frames = int(count), stack.split(";")
         total += c
-        for frame in set(stack.split(";")):
+        if any(w in frames[-1] for w in IDLE):
+            continue
+        busy += c
+        for frame in set(frames[1:]):  # the first is the process
             incl[frame] += c
-    print(f"py-spy: {total} samples; frames most often on the stack (inclusive share):")
+    print(f"py-spy: {total} samples, {busy} busy; frames most often on a busy stack:")
     for frame, c in incl.most_common(n):
-        print(f"  {100 * c / total:5.1f}%  {frame}")
+        print(f"  {100 * c / max(busy, 1):5.1f}%  {frame}")
 
 
 # --- main ------------------------------------------------------------------------------------
 
 def run_one(home: Path, folder: Path, token: str, workers: int,
-            args: argparse.Namespace) -> dict[str, Any] | None:
-    server = Server(home, workers, folder / f"server-w{workers}.log")
+            args: argparse.Namespace, direct: bool = False) -> dict[str, Any] | None:
+    how = "uvicorn --factory" if direct else "fiveareas serve"
+    server = Server(home, workers, folder / f"server-w{workers}{'-direct' * direct}.log",
+                    direct)
     try:
         try:
             ready = server.wait_ready()
         except ServerFailed as exc:
-            log(f"`fiveareas serve --workers {workers}` did not start: {exc}")
+            log(f"`{how} --workers {workers}` did not start: {exc}")
             return None
-        log(f"server --workers {workers} on {server.base}, answering after {ready:.1f} s "
+        log(f"`{how} --workers {workers}` on {server.base}, answering after {ready:.1f} s "
             f"(pids {server.pids()})")
         ser = asyncio.run(serial(server.base, token, args.serial))
-        print(f"\nserial, one request at a time ({args.serial} per row), --workers {workers}:")
+        print(f"\nserial, one request at a time ({args.serial} per row), {how} "
+              f"--workers {workers}:")
         show(table(ser, None))
         profiler = None
         raw = folder / f"profile-w{workers}.txt"
@@ -353,21 +383,25 @@ def run_one(home: Path, folder: Path, token: str, workers: int,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         log(f"load: {args.clients} clients, {args.warmup:g} s warm-up then "
             f"{args.seconds:g} s measured (load average before {loadavg()})")
+        pids0 = server.pids()
         cpu0, me0, wall0 = server.cpu(), time.process_time(), time.perf_counter()
-        records = asyncio.run(load(server.base, token, args.clients, args.warmup, args.seconds))
+        records = asyncio.run(load(server.base, token, args.clients, args.warmup, args.seconds,
+                                   args.endpoints))
         wall = time.perf_counter() - wall0
         cpu1, me1 = server.cpu(), time.process_time()
         alive = server.proc.poll() is None
-        print(f"\nload, {args.clients} clients, {args.seconds:g} s, --workers {workers} "
+        print(f"\nload, {args.clients} clients, {args.seconds:g} s, {how} --workers {workers} "
               f"(load average after {loadavg()}):")
         rows = table(records, args.seconds)
         show(rows)
         print(f"CPU over the whole run ({wall:.0f} s wall, warm-up included; 2 cores = "
               f"{2 * wall:.0f} CPU s): server {cpu1 - cpu0:.0f} s, this client "
               f"{me1 - me0:.0f} s; server still running: {alive}")
+        if server.pids() != pids0:  # uvicorn kills a worker that misses its 5 s health check
+            print(f"server processes changed during the run: {pids0} -> {server.pids()}")
         total = next(r for r in rows if r["endpoint"] == "all")
         dyn = [r for r in rows if r["endpoint"] != "/static/style.css"
-               and r["endpoint"] != "all" and r["caller"] == "all"]
+               and r["endpoint"] != "all" and r["caller"] == "all"] or [total]
         worst = max(r["p95"] for r in dyn)
         met = worst < GOAL_P95_MS and total["errors"] == 0
         print(f"goal (p95 < {GOAL_P95_MS:.0f} ms on / and the API, no errors): "
@@ -377,7 +411,7 @@ def run_one(home: Path, folder: Path, token: str, workers: int,
             profiler.wait(60)
             if raw.exists():
                 hottest(raw)
-        return {"workers": workers, "serial": table(ser, None), "load": rows,
+        return {"workers": workers, "server": how, "serial": table(ser, None), "load": rows,
                 "server_cpu_s": cpu1 - cpu0, "client_cpu_s": me1 - me0, "wall_s": wall,
                 "goal_met": met}
     finally:
@@ -393,7 +427,12 @@ def main() -> None:
     ap.add_argument("--serial", type=int, default=20, help="timed requests per URL, serial")
     ap.add_argument("--workers", default="1,2", help="server worker counts, comma-separated")
     ap.add_argument("--profile", action="store_true", help="sample the server with py-spy")
+    ap.add_argument("--endpoints", default=",".join(ENDPOINTS),
+                    help="the endpoints the load cycles over (default all three)")
     args = ap.parse_args()
+    args.endpoints = tuple(args.endpoints.split(","))
+    if not set(args.endpoints) <= set(ENDPOINTS):
+        raise SystemExit(f"--endpoints among {', '.join(ENDPOINTS)}")
     if not 1 <= args.clients <= 1000 or not 0 < args.seconds <= 3600:
         raise SystemExit("--clients 1..1000, --seconds up to 3600")
     folder, home = build(args.scale)
@@ -404,11 +443,13 @@ def main() -> None:
         got = run_one(home, folder, token, w, args)
         if got is None:
             failed.append(w)
-        else:
+            log(f"measuring --workers {w} with the same app started by uvicorn directly")
+            got = run_one(home, folder, token, w, args, direct=True)
+        if got is not None:
             results.append(got)
     (folder / "results.json").write_text(json.dumps(results, indent=1))
     if failed:
-        raise SystemExit(f"the server did not start with --workers {failed}")
+        raise SystemExit(f"`fiveareas serve` did not start with --workers {failed}")
 
 
 if __name__ == "__main__":
