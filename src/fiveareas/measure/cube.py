@@ -71,17 +71,19 @@ def loan_facts(loans: ir.Table, parties: ir.Table, institutions: ir.Table,
     )
 
 
-def membership(loans: ir.Table, tags: ir.Table) -> ir.Table:
-    """(loan, area, sub_area) pairs, each once: the whole book, area totals, sub-areas."""
-    book = loans.select(*KEYS, area=ibis.literal("all"), sub_area=ibis.literal("total"))
+def membership(tags: ir.Table) -> ir.Table:
+    """(loan, area, sub_area) pairs of the tagged loans, each once: area totals, sub-areas."""
     totals = tags.filter(tags.in_total).select(*KEYS, "area", sub_area=ibis.literal("total"))
     subs = tags.select(*KEYS, "area", "sub_area")
-    return book.union(totals.union(subs, distinct=True), distinct=False)
+    return totals.union(subs, distinct=True)
 
 
-def cube(facts: ir.Table, member: ir.Table) -> ir.Table:
-    """Every measure by area, sub-area and each breakdown, stacked with a `dimension` column."""
-    t = member.join(facts, list(KEYS))
+def cube(facts: ir.Table, tagged: ir.Table) -> ir.Table:
+    """Every measure by area, sub-area and each breakdown, stacked with a `dimension` column.
+    The whole book (`all/total`) comes straight from the facts; only the tagged pairs are
+    joined to them (joining the book too cost a tenth of the job's CPU)."""
+    book = facts.mutate(area=ibis.literal("all"), sub_area=ibis.literal("total"))
+    t = book.union(tagged.join(facts, list(KEYS)).select(*book.columns), distinct=False)
     zero = ibis.literal(0).cast("decimal(38, 2)")
     parts = []
     for dim in DIMENSIONS:

@@ -70,7 +70,7 @@ def measure(home: Home, period: date, con: ibis.BaseBackend | None = None) -> Me
     con = con or engine.connect(home)
     loans, parties, regs, sections, tags = inputs(home, con, period)
     facts = cube.loan_facts(loans, parties, regs, sections, period)
-    result = cube.cube(facts, cube.membership(loans, tags))
+    result = cube.cube(facts, cube.membership(tags))
     stage = lake.staging(home)
     try:
         folder = stage / "indicators"
