@@ -125,13 +125,13 @@ def _touch_state(home: Home) -> None:
     tmp.replace(path)
 
 
-def state_key(home: Home) -> tuple[int, int]:
-    """Changes whenever a period is measured again (one stat): what cached reads key on."""
+def state_key(home: Home) -> str:
+    """Changes whenever a period is measured again (one small read): what cached reads key
+    on. The file holds a fresh random token each time, so no clock or inode is trusted."""
     try:
-        st = (home.lake / "indicators" / STATE).stat()
+        return (home.lake / "indicators" / STATE).read_text("utf-8")
     except FileNotFoundError:
-        return (0, 0)
-    return (st.st_mtime_ns, st.st_ino)
+        return ""
 
 
 def measured_periods(home: Home) -> list[date]:
@@ -139,7 +139,7 @@ def measured_periods(home: Home) -> list[date]:
 
 
 @lru_cache(maxsize=64)
-def _measured(home: Home, _state: tuple[int, int]) -> tuple[date, ...]:
+def _measured(home: Home, _state: str) -> tuple[date, ...]:
     root = home.lake / "indicators"
     if not root.exists():
         return ()

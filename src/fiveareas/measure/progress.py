@@ -205,7 +205,7 @@ def _catalog(url: str) -> sa.Engine:
 
 @lru_cache(maxsize=64)
 def _statuses(home: Home, as_of: date | None, targets: tuple[Target, ...] | None,
-              entries: tuple[Entry, ...], _state: tuple, _settings: int) -> tuple[Status, ...]:
+              entries: tuple[Entry, ...], _state: str, _settings: int) -> tuple[Status, ...]:
     targets = targets if targets is not None else tuple(target_catalogue.load())
     scale = target_scale(home)
     out, cache = [], {}

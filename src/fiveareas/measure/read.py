@@ -52,7 +52,7 @@ def wide(home: Home, period: date, con: ibis.BaseBackend | None = None,
 
 
 @lru_cache(maxsize=256)
-def _wide(home: Home, period: date, _state: tuple, where_items: tuple,
+def _wide(home: Home, period: date, _state: str, where_items: tuple,
           con: ibis.BaseBackend | None = None) -> pa.Table:
     where = dict(where_items)
     have = set(measured_periods(home))
@@ -123,7 +123,7 @@ def series(home: Home, area: str, sub_area: str = "total", dimension: str = "cit
 
 @lru_cache(maxsize=512)
 def _series(home: Home, area: str, sub_area: str, dimension: str, member: str,
-            _state: tuple) -> pa.Table:
+            _state: str) -> pa.Table:
     con = engine.scratch()
     t = _cubes(con, home, measured_periods(home))
     if t is None:

@@ -255,7 +255,7 @@ def indicators(request: Request, p: Caller,
 
 @lru_cache(maxsize=1024)
 def _indicators_json(home: Home, when: date, where: tuple[str | None, ...], role: str,
-                     institution: str | None, _state: tuple[int, int]) -> bytes:
+                     institution: str | None, _state: str) -> bytes:
     """The answer's bytes, per filter and audience (the figures change only when measured)."""
     area, sub_area, dimension, member = where
     rows = read.wide(home, when, area=area, sub_area=sub_area, dimension=dimension,
