@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fiveareas.cli.common import HomeOpt, app, console, parse_period, progress
+from fiveareas.cli.common import HomeOpt, app, chosen_periods, console, parse_period, progress
 from fiveareas.store.home import Home
 
 PeriodOpt = Annotated[str | None, typer.Option(help="Period, YYYY-MM or YYYY-MM-DD.")]
@@ -26,11 +26,7 @@ def classify(
     from fiveareas.rules import job
 
     h = Home.resolve(home)
-    when = parse_period(period)
-    if (when is None) == (not every):
-        console.print("[red]give --period P or --all[/red]")
-        raise typer.Exit(2)
-    todo = job.periods(h) if every else [when]
+    todo = chosen_periods(period, every, lambda: job.periods(h))
     if not todo:
         console.print("[red]no submissions in force: ingest first[/red]")
         raise typer.Exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -36,3 +37,13 @@ def parse_period(text: str | None) -> date | None:
         raise typer.BadParameter(f"{text!r} is not a period (YYYY-MM or YYYY-MM-DD)") from None
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     return previous_month_end(nxt)
+
+
+def chosen_periods(period: str | None, every: bool, all_periods: Callable[[], list[date]]
+                   ) -> list[date]:
+    """`--period P` or `--all` (exactly one of them): the periods a command works on."""
+    when = parse_period(period)
+    if (when is None) == (not every):
+        console.print("[red]give --period P or --all[/red]")
+        raise typer.Exit(2)
+    return all_periods() if every else [when]  # type: ignore[list-item]

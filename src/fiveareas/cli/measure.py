@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from fiveareas.cli.classify import PeriodOpt, classify_periods
-from fiveareas.cli.common import HomeOpt, app, console, parse_period, progress
+from fiveareas.cli.common import HomeOpt, app, chosen_periods, console, parse_period, progress
 from fiveareas.store.home import Home
 
 YI = 1e8  # 亿元: 100 million yuan, the unit Chinese statistics publish balances in
@@ -87,11 +87,7 @@ def measure(
     from fiveareas.rules import job
 
     h = Home.resolve(home)
-    when = parse_period(period)
-    if (when is None) == (not every):
-        console.print("[red]give --period P or --all[/red]")
-        raise typer.Exit(2)
-    measure_periods(h, job.periods(h) if every else [when])
+    measure_periods(h, chosen_periods(period, every, lambda: job.periods(h)))
 
 
 def measure_periods(h: Home, todo: list[date]) -> None:
@@ -243,7 +239,6 @@ def targets(
     h = Home.resolve(home)
     when = parse_period(as_of)
     if fmt == "json":
-        rows = [s.as_dict() for s in prog.statuses(h, when)]
-        sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=1) + "\n")
+        _dump([s.as_dict() for s in prog.statuses(h, when)], "json")
         return
     print_targets(h, when)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +22,18 @@ token_app = typer.Typer(help="API tokens for systems (shown once, stored hashed,
                         no_args_is_help=True)
 app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
+
+
+@contextmanager
+def refused() -> Iterator[None]:
+    """An account or token request that cannot be carried out: its reason, exit status 2."""
+    from fiveareas.store.accounts import AccountError
+
+    try:
+        yield
+    except AccountError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
 
 
 def _catalog(home: Path | Home | None) -> sa.Engine:
@@ -65,11 +79,8 @@ def account_add(
     from fiveareas.store import accounts
 
     pw = password or secrets.token_urlsafe(12)
-    try:
+    with refused():
         accounts.create(_catalog(home), username, role, pw, institution)
-    except accounts.AccountError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
     console.print(f"account {username} ({role}{' ' + institution if institution else ''})"
                   + ("" if password else f", password: {pw}"))
 
@@ -78,11 +89,8 @@ def account_add(
 def account_disable(username: str, home: HomeOpt = None) -> None:
     from fiveareas.store import accounts
 
-    try:
+    with refused():
         accounts.disable(_catalog(home), username)
-    except accounts.AccountError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
     console.print(f"disabled {username}")
 
 
@@ -132,11 +140,8 @@ def token_create(username: str, name: Annotated[str, typer.Option(help="What it 
     """Issue an API token for an account; the secret is printed this once."""
     from fiveareas.store import accounts
 
-    try:
+    with refused():
         tid, secret = accounts.issue_token(_catalog(home), username, name)
-    except accounts.AccountError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
     console.print(f"token {tid} for {username}: {secret}")
 
 
@@ -144,11 +149,8 @@ def token_create(username: str, name: Annotated[str, typer.Option(help="What it 
 def token_revoke(token_id: int, home: HomeOpt = None) -> None:
     from fiveareas.store import accounts
 
-    try:
+    with refused():
         accounts.revoke_token(_catalog(home), token_id)
-    except accounts.AccountError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
     console.print(f"revoked token {token_id}")
 
 
