@@ -42,6 +42,7 @@ class Field:
     unit: str | None = None
     min: float | None = None
     max: float | None = None
+    uscc: bool = False  # an organisation's unified social credit code
 
     @property
     def arrow_type(self) -> pa.DataType:
