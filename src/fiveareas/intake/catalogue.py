@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from fiveareas.model.template import Field, template
+from fiveareas.model.template import Dataset, Field, template
 
 PHASES = ("syntax", "validity", "cross_record", "cross_period", "macro")
 SCOPES = ("file", "field", "row", "across_files", "across_periods")
@@ -81,7 +81,7 @@ def rule(rule_id: str) -> Rule:
     raise KeyError(rule_id)
 
 
-def _applies(selector: str | dict[str, str], f: Field) -> bool:
+def _applies(selector: str | dict[str, str], f: Field, ds: Dataset) -> bool:
     """Which template fields a field-generic rule covers."""
     if isinstance(selector, dict):
         return all(getattr(f, k) == v for k, v in selector.items())
@@ -93,6 +93,7 @@ def _applies(selector: str | dict[str, str], f: Field) -> bool:
         "bounded": f.min is not None or f.max is not None,
         "amounts": f.type == "amount",
         "required_unless_person": f.required_unless_person,
+        "last_key": f.name == ds.key[-1],  # where a finding about the whole key is located
     }[selector]
 
 
@@ -101,11 +102,11 @@ def row_rules(dataset: str) -> list[tuple[Rule, Field]]:
     ds = template()[dataset]
     pairs: list[tuple[Rule, Field]] = []
     for r in rules():
-        if r.scope == "file":
+        if r.scope == "file" or (r.datasets and dataset not in r.datasets):
             continue
         if r.applies is not None:
-            pairs += [(r, f) for f in ds.fields if _applies(r.applies, f)]
-        elif dataset in r.datasets:
+            pairs += [(r, f) for f in ds.fields if _applies(r.applies, f, ds)]
+        else:
             pairs += [(r, ds.field(name)) for name in r.fields]
     return pairs
 

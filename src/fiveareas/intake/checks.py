@@ -224,3 +224,33 @@ def borrower_stable(t: ir.Table, f: Field) -> ir.BooleanValue:
 def balance_jump(t: ir.Table, f: Field) -> ir.BooleanValue:
     prev = t._prev_balance
     return (prev > 0) & (t.balance__t > prev * 10)
+
+
+@check
+def organisation_code(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t[f.name].notnull() & ~_credit_code_ok(t[f.name])
+
+
+@check
+def arrives_after_shipping(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t.arrival_date__t < t.ship_date__t
+
+
+@check
+def due_after_signing(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t.delivery_due__t < t.signed_date__t
+
+
+@check
+def unique_record(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t._dup_record
+
+
+@check
+def application_known(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t[f.name].notnull() & ~t._app_known
+
+
+@check
+def document_known(t: ir.Table, f: Field) -> ir.BooleanValue:
+    return t[f.name].notnull() & t.document_type.notnull() & ~t._doc_known

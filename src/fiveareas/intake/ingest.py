@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from ibis.backends.duckdb import Backend
 
 from fiveareas.intake import readers, validate
-from fiveareas.intake.discover import Found, discover
+from fiveareas.intake.discover import KINDS, Found, discover
 from fiveareas.intake.errors import MalformedFile
 from fiveareas.store import catalog as cat
 from fiveareas.store import engine, lake, submissions
@@ -82,7 +82,7 @@ class Collector:
             return self._validate_and_store(found, content, shas, stage)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
-            engine.drop(self.con, *(f"{n}{s}" for n in ("institution", "counterparty", "loan")
+            engine.drop(self.con, *(f"{n}{s}" for names in KINDS.values() for n in names
                                     for s in ("", "_checked", "_failing")))
 
     def _validate_and_store(self, found: Found, content: str, shas: dict[str, list[str]],
@@ -91,8 +91,9 @@ class Collector:
         try:
             try:
                 loaded = self._load(found, stage, shas)
-                if found.kind == "loan_book":
-                    inst, period = self._identity(loaded["loan"])
+                if found.kind != "register":
+                    inst, period = self._identity(
+                        [loaded["loan"]] if found.kind == "loan_book" else list(loaded.values()))
                     if self.institution is not None and inst != self.institution:
                         raise MalformedFile(loaded["loan"].path, "E0006", (
                             f"the file reports for {inst}; this account reports for "
@@ -101,6 +102,8 @@ class Collector:
                 return self._record_malformed(found, content, shas, bad)
             if found.kind == "register":
                 return self._register(found, content, loaded["institution"], stage)
+            if found.kind == "scf":
+                return self._scf(found, content, loaded, stage, inst, period)
             return self._loan_book(found, content, loaded, stage, inst, period)
         except Exception as exc:
             damaged = readers.damaged(self.con, exc, list(loaded.values()))
@@ -110,18 +113,25 @@ class Collector:
 
     def _load(self, found: Found, stage: Path,
               shas: dict[str, list[str]]) -> dict[str, readers.LoadedFile]:
-        wanted = ("institution",) if found.kind == "register" else ("loan", "counterparty")
+        kinds = KINDS[found.kind]
+        # A supply-chain submission may leave out a kind of document it has none of.
+        wanted = [ds for ds in kinds if found.kind != "scf" or ds in found.files]
         for ds in wanted:
             files = found.files.get(ds, [])
             if len(files) != 1:
                 what = "none" if not files else f"{len(files)}"
+                label = "loan-book" if found.kind == "loan_book" else "supply-chain"
                 raise MalformedFile(found.where, "E0007",
-                                    f"a loan-book submission needs one {ds} file; found {what}")
+                                    f"a {label} submission needs one {ds} file; found {what}")
         for ds, files in found.files.items():
-            if ds not in wanted:
+            if ds not in kinds:
                 raise MalformedFile(files[0], "E0007", f"unexpected {ds} file in a {found.kind}")
-        return {ds: readers.load(self.con, found.files[ds][0], ds, ds, stage, shas[ds][0])
-                for ds in wanted}
+        loaded = {ds: readers.load(self.con, found.files[ds][0], ds, ds, stage, shas[ds][0],
+                                   allow_empty=found.kind == "scf")
+                  for ds in wanted}
+        if found.kind == "scf" and not any(f.rows for f in loaded.values()):
+            raise MalformedFile(found.where, "E0005", "every file has a header but no data rows")
+        return loaded
 
     def _register(self, found: Found, content: str, f: readers.LoadedFile,
                   stage: Path) -> Outcome:
@@ -145,20 +155,38 @@ class Collector:
         files = {"loan": (loaded["loan"], loan), "counterparty": (loaded["counterparty"], cp)}
         return self._commit(found, content, files, stage, inst, period, macro, rejected, rate)
 
-    def _identity(self, f: readers.LoadedFile) -> tuple[str, date]:
-        pairs = engine.run(self.con, "SELECT DISTINCT institution_id, period FROM loan LIMIT 3")
+    def _identity(self, files: list[readers.LoadedFile]) -> tuple[str, date]:
+        """The one institution and period all the submission's rows report for."""
+        union = " UNION ".join(
+            f"SELECT DISTINCT institution_id, CAST(period AS VARCHAR) AS period FROM {f.table}"
+            for f in files if f.rows)
+        pairs = engine.run(self.con, f"SELECT DISTINCT * FROM ({union}) LIMIT 3")
+        where = files[0].path if len(files) == 1 else files[0].path.parent
         if len(pairs) != 1:
             found = "; ".join(f"{a}/{b}" for a, b in pairs)
-            raise MalformedFile(f.path, "E0006", "a loan file covers one institution and one "
+            what = "a loan file" if len(files) == 1 else "a supply-chain submission"
+            raise MalformedFile(where, "E0006", f"{what} covers one institution and one "
                                 f"period; found {found}")
         inst, raw_period = pairs[0]
         if inst is None or raw_period is None:
-            raise MalformedFile(f.path, "E0006", "institution_id and period must be filled in")
+            raise MalformedFile(where, "E0006", "institution_id and period must be filled in")
         try:
             period = date.fromisoformat(str(raw_period).strip()[:10])
         except ValueError as exc:
-            raise MalformedFile(f.path, "E0006", f"period {raw_period!r} is not a date") from exc
+            raise MalformedFile(where, "E0006", f"period {raw_period!r} is not a date") from exc
         return str(inst), period
+
+    def _scf(self, found: Found, content: str, loaded: dict[str, readers.LoadedFile],
+             stage: Path, inst: str, period: date) -> Outcome:
+        """A supply-chain submission: every file checked, the links between them included."""
+        validate.fill_documents(self.con, set(loaded))
+        checked = {ds: validate.check(self.con, ds) for ds in loaded}
+        rows = sum(c.rows for c in checked.values())
+        rate = sum(c.quarantined for c in checked.values()) / rows
+        rejected = self.max_error_rate is not None and rate > self.max_error_rate
+        self._write(stage, [(c, loaded[ds]) for ds, c in checked.items()], rejected)
+        files = {ds: (loaded[ds], c) for ds, c in checked.items()}
+        return self._commit(found, content, files, stage, inst, period, [], rejected, rate)
 
     def _previous(self, inst: str, period: date) -> tuple[int, float] | None:
         """Load the institution's accepted loans of the month before into `prev_loan`, for

@@ -168,10 +168,10 @@ def _short(exc: Exception) -> str:
 
 
 def load(con: Backend, path: Path, dataset: str, name: str, work: Path,
-         sha: str | None = None) -> LoadedFile:
+         sha: str | None = None, allow_empty: bool = False) -> LoadedFile:
     """Load `path` as engine table `name` with the template's column names, or raise.
     Parquet is not copied: `name` is a view over the file. `sha`: its hash if known (hashing
-    a 10M-row CSV takes 1.7 s)."""
+    a 10M-row CSV takes 1.7 s). `allow_empty`: a header without rows is not an error."""
     if not path.is_file():
         raise MalformedFile(path, "E0001", "no such file")
     if path.stat().st_size == 0:
@@ -206,7 +206,7 @@ def load(con: Backend, path: Path, dataset: str, name: str, work: Path,
     if fmt != "parquet":  # the Parquet reader made its row view already
         engine.row_view(con, name)
     loaded.rows = int(engine.run(con, f"SELECT count(*) FROM {name}")[0][0])
-    if loaded.rows == 0:
+    if loaded.rows == 0 and not allow_empty:
         raise MalformedFile(path, "E0005", "the file has a header but no data rows")
     return loaded
 

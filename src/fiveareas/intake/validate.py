@@ -47,6 +47,16 @@ HELPERS = {
     "registered": "institution_id VARCHAR",
     "prev_loan": "_prev_loan_id VARCHAR, _prev_start_date DATE, "
                  "_prev_counterparty_id VARCHAR, _prev_balance DECIMAL(18,2)",
+    # A supply-chain submission's application ids and its documents as `type|id`.
+    "scf_applications": "_app_id VARCHAR",
+    "scf_documents": "_doc VARCHAR",
+}
+# The columns that name each kind of document in `application_document.document_id`.
+DOCUMENT_KEYS = {
+    "contract": ("contract", "contract_id"),
+    "invoice": ("invoice", "coalesce(invoice_code, '') || invoice_number"),
+    "shipment": ("shipment", "waybill_id"),
+    "warehouse_receipt": ("warehouse_receipt", "receipt_id"),
 }
 
 
@@ -112,8 +122,15 @@ def _with_helpers(con: Backend, dataset: str, t: ir.Table) -> ir.Table:
         if r.check == "unique_key":
             n = v.group_by(f.name).aggregate(_n=v.count())
             t = t.mutate(**{f"_dup_{f.name}": t[f.name].isin(n.filter(n._n > 1)[f.name])})
+        if r.check == "unique_record":
+            keys = [k for k in template()[dataset].key if k not in ("institution_id", "period")]
+            t = t.mutate(_dup_record=_record_key(t, keys).isin(_repeated(v, keys)))
     if dataset == "counterparty":
         return t.mutate(_used=t.counterparty_id.isin(con.table("borrowers")._b_id))
+    if dataset == "application_document":
+        doc = t.document_type.concat("|", t.document_id)
+        return t.mutate(_app_known=t.application_id.isin(con.table("scf_applications")._app_id),
+                        _doc_known=doc.isin(con.table("scf_documents")._doc))
     if dataset != "loan":
         return t
     b = con.table("borrowers")
@@ -126,6 +143,18 @@ def _with_helpers(con: Backend, dataset: str, t: ir.Table) -> ir.Table:
     t = t.mutate(_inst_known=t.institution_id.isin(con.table("registered").institution_id))
     prev = con.table("prev_loan")
     return t.left_join(prev, t.loan_id == prev._prev_loan_id).drop("_prev_loan_id")
+
+
+def _record_key(t: ir.Table, keys: list[str]) -> ir.StringValue:
+    """One text value per key (a missing part counts as empty, e.g. a digital invoice's code)."""
+    parts = [t[k].cast("string").fill_null("") for k in keys]
+    return parts[0] if len(parts) == 1 else ibis.literal("\x1f").join(parts)
+
+
+def _repeated(v: ir.Table, keys: list[str]) -> ir.Column:
+    k = v.mutate(_k=_record_key(v, keys))
+    n = k.group_by("_k").aggregate(_n=k.count())
+    return n.filter(n._n > 1)._k
 
 
 def _borrowers_expr(con: Backend) -> ir.Table:
@@ -273,6 +302,17 @@ def fill_cp_state(con: Backend, cp: Checked) -> None:
         return missing.filter(missing._b_id.notnull()).select("_b_id").rename(_cp_id="_b_id")
 
     engine.refill(con, "cp_unknown", engine.sql(con, ("cp_unknown", *key), unknown))
+
+
+def fill_documents(con: Backend, loaded: set[str]) -> None:
+    """Fill `scf_applications` and `scf_documents` from a supply-chain submission's files,
+    for the rules E0310 and E0311 on its application_document file."""
+    apps = ("SELECT DISTINCT CAST(application_id AS VARCHAR) FROM financing_application_v"
+            if "financing_application" in loaded else None)
+    engine.refill(con, "scf_applications", apps)
+    docs = [f"SELECT '{kind}|' || CAST({expr} AS VARCHAR) FROM {ds}_v"
+            for ds, (kind, expr) in DOCUMENT_KEYS.items() if ds in loaded]
+    engine.refill(con, "scf_documents", " UNION ALL ".join(docs) if docs else None)
 
 
 def quarantined_sql(con: Backend, checked: Checked, every: bool = False) -> str:
