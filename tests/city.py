@@ -20,9 +20,9 @@ def cli(*args: str) -> str:
 def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, dict]:
     root = tmp_path_factory.mktemp("measure")
     manifest = generate_city(root / "city", scale=0.002, start="2023-12", months=13, seed=1,
-                             fmt="parquet")
+                             fmt="parquet", scf_deals=300, scf_frauds=4)
     out = cli("run", str(root / "city"), "--home", str(root / "home"))
-    assert "measure" in out and "targets:" in out
+    assert "measure" in out and "targets:" in out and "supply chain:" in out
     return Home.resolve(root / "home"), manifest
 
 

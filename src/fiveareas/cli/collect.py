@@ -21,8 +21,14 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 0,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
     encoding: Annotated[str, typer.Option(help="CSV encoding: utf-8 or gb18030.")] = "utf-8",
+    scf_deals: Annotated[int | None, typer.Option(
+        help="Honest supply-chain applications (default: 50,000 x scale; 0 for none).")] = None,
+    scf_frauds: Annotated[int | None, typer.Option(
+        help="Labelled supply-chain frauds per check (default: 1,000 x scale, at least 5).")
+    ] = None,
 ) -> None:
-    """Write a synthetic city: the register and each institution's monthly files."""
+    """Write a synthetic city: the register, each institution's monthly files and the
+    banks' supply-chain submissions with their labelled frauds."""
     from fiveareas.synth import generate_city
 
     with progress() as bar:
@@ -31,11 +37,18 @@ def generate(
         def tick(stage: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=stage)
 
+        deals = round(50_000 * scale) if scf_deals is None else scf_deals
+        frauds = max(5, round(1_000 * scale)) if scf_frauds is None else scf_frauds
         manifest = generate_city(out, scale=scale, start=start, months=months, seed=seed,
-                                 fmt=fmt, encoding=encoding, progress=tick)
+                                 fmt=fmt, encoding=encoding, scf_deals=deals,
+                                 scf_frauds=frauds if deals else 0, progress=tick)
     rows = sum(i["loan_rows"] for p in manifest["periods"] for i in p["institutions"].values())
     console.print(f"wrote {out}: {manifest['institutions']:,} institutions, "
                   f"{len(manifest['periods'])} periods, {rows:,} loan rows")
+    if "scf" in manifest:
+        counts = manifest["scf"].get("rows", {})
+        console.print(f"supply chain: {deals:,} honest applications, {frauds:,} labelled "
+                      "frauds per check; " + ", ".join(f"{n:,} {ds}" for ds, n in counts.items()))
 
 
 @app.command()
@@ -83,6 +96,19 @@ def collect(paths: list[Path], home: Home, max_error_rate: float | None) -> list
     return outcomes
 
 
+def _supply_chain_line(h: Home, rows: list) -> None:
+    """One line for the supply-chain submissions and whether their checks are current."""
+    from fiveareas.watch import scf_job
+
+    if not rows:
+        return
+    subs = sum(r.submissions for r in rows)
+    ok, quar = sum(r.accepted or 0 for r in rows), sum(r.quarantined or 0 for r in rows)
+    console.print(f"supply chain: {subs:,} submissions over {len(rows)} periods, {ok:,} rows "
+                  f"ok, {quar:,} quarantined; checks {scf_job.state(h)} "
+                  "(fiveareas scf findings)")
+
+
 @app.command()
 def status(
     home: HomeOpt = None,
@@ -117,17 +143,18 @@ def status(
                               f"{r.warnings or 0:,}", f"{r.superseded:,}", f"{r.rejected:,}",
                               classified, measured)
             console.print(table)
+            _supply_chain_line(h, st.by_period(conn, "scf"))
             rows = [r for r in st.submissions(conn, limit=200) if r.state == "malformed"]
             if rows:
                 console.print(f"[red]{len(rows)} malformed submission(s)[/red]; latest: "
                               f"{public_id(rows[0].id)} {rows[0].message}")
             return
         table = Table(title="submissions")
-        for col in ("id", "period", "institution", "v", "state", "rows", "accepted",
+        for col in ("id", "kind", "period", "institution", "v", "state", "rows", "accepted",
                     "quarantined", "errors/warnings", "superseded by"):
             table.add_column(col, no_wrap=col in ("id", "period", "state", "superseded by"))
         for r in st.submissions(conn, parse_period(period), institution, every):
-            table.add_row(public_id(r.id), str(r.period or ""), r.institution_id or "",
+            table.add_row(public_id(r.id), r.kind, str(r.period or ""), r.institution_id or "",
                           str(r.version), r.state, f"{r.rows:,}", f"{r.accepted_rows:,}",
                           f"{r.quarantined_rows:,}", f"{r.errors:,} / {r.warnings:,}",
                           public_id(r.superseded_by) if r.superseded_by else "")

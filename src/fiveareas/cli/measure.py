@@ -28,16 +28,19 @@ def run(
         help="Reject a whole submission when more than this share of its rows fail.")] = None,
 ) -> None:
     """The main job: ingest the files given, then classify and measure every period whose
-    books changed (or the --period given), and print where the targets stand."""
+    books changed (or the --period given), print where the targets stand, and run the
+    supply-chain checks when supply-chain submissions changed."""
     from fiveareas.cli.collect import collect
 
     h = Home.resolve(home)
     todo: set[date] = set()
-    failed = False
+    failed = scf_changed = False
     if paths:
         outcomes = collect(paths, h, max_error_rate)
-        todo |= {o.period for o in outcomes if o.period is not None and not o.duplicate
-                 and o.state in ("accepted", "accepted_with_warnings")}
+        landed = [o for o in outcomes if o.period is not None and not o.duplicate
+                  and o.state in ("accepted", "accepted_with_warnings")]
+        todo |= {o.period for o in landed if o.kind == "loan_book"}
+        scf_changed = any(o.kind == "scf" for o in landed)
         failed = any(o.state == "malformed" and not o.duplicate for o in outcomes)
         _note_synthetic(h, paths)
     when = parse_period(period)
@@ -49,6 +52,10 @@ def run(
         classify_periods(h, sorted(todo))
         measure_periods(h, sorted(todo))
         _targets_line(h)
+    if scf_changed:
+        from fiveareas.cli.scf import run_checks
+
+        run_checks(h)
     if failed:
         raise typer.Exit(1)
 

@@ -74,6 +74,9 @@ class Collector:
             basis = (found.kind, sorted(shas.items()), register if found.kind != "register" else [])
             content = hashlib.sha256(repr(basis).encode()).hexdigest()
             seen = submissions.by_hash(conn, found.kind, content)
+            if self.institution is not None and seen is not None and \
+                    seen.institution_id != self.institution:
+                seen = None  # another institution's files: refused below, not matched
             if seen is not None and seen.state != "superseded":
                 cat.log(conn, "duplicate_ignored", cat.public_id(seen.id), where=str(found.where))
                 return _outcome(seen, str(found.where), duplicate=True)
@@ -92,10 +95,11 @@ class Collector:
             try:
                 loaded = self._load(found, stage, shas)
                 if found.kind != "register":
-                    inst, period = self._identity(
-                        [loaded["loan"]] if found.kind == "loan_book" else list(loaded.values()))
+                    reporting = ([loaded["loan"]] if found.kind == "loan_book"
+                                 else list(loaded.values()))
+                    inst, period = self._identity(reporting)
                     if self.institution is not None and inst != self.institution:
-                        raise MalformedFile(loaded["loan"].path, "E0006", (
+                        raise MalformedFile(reporting[0].path, "E0006", (
                             f"the file reports for {inst}; this account reports for "
                             f"{self.institution} only"))
             except MalformedFile as bad:
@@ -375,7 +379,7 @@ def ingest(paths: list[Path], home: Home | None = None, *, max_error_rate: float
     a loan book of any other institution is refused whole (a bank reports for itself)."""
     home = home or Home.resolve()
     found = discover([Path(p) for p in paths])
-    if institution is not None and any(f.kind != "loan_book" for f in found):
+    if institution is not None and any(f.kind == "register" for f in found):
         raise ValueError("only the regulator submits the institution register")
     collector = Collector(home, max_error_rate, institution)
     outcomes = []

@@ -182,7 +182,7 @@ def statuses(home: Home, as_of: date | None = None,
              targets: list[Target] | None = None) -> list[Status]:
     """Every target's status with the data up to `as_of` (default: everything); cached per
     state of the measured periods, the entered figures and the home's settings."""
-    entries = tuple(macro.values(_catalog(home.catalog_url)))
+    entries = macro.in_force(_catalog(home.catalog_url))
     settings = home.settings_path.stat().st_mtime_ns if home.settings_path.exists() else 0
     # Shared between callers: read them, do not change them (as_dict gives fresh dicts).
     return list(_statuses(home, as_of, tuple(targets) if targets is not None else None,

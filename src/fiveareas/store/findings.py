@@ -7,6 +7,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
+from fiveareas.model.template import template
 from fiveareas.store import lake
 from fiveareas.store.home import Home
 
@@ -22,7 +23,7 @@ def read_quarantine(home: Home, row: sa.Row, limit: int | None = None
                     ) -> dict[str, list[dict[str, Any]]]:
     """A submission's quarantined rows as received, per dataset that has any."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for ds in ("loan", "counterparty", "institution"):
+    for ds in template().datasets:
         rows: list[dict[str, Any]] = []
         for path in lake.files(home, f"quarantine_{ds}", [row]):
             rows += pq.read_table(path).to_pylist()

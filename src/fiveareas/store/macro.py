@@ -7,6 +7,7 @@ already has one supersedes it (kept, with `superseded_by`), so every figure can 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,6 +41,7 @@ def enter(engine: sa.Engine, indicator: str, as_of: date, value: float, unit: st
                      .values(superseded_by=new_id))
         cat.log(conn, "macro_value", indicator, as_of=as_of, value=value, unit=unit,
                 source=source, id=new_id)
+    _IN_FORCE.pop(str(engine.url), None)
     return Entry(new_id, indicator, as_of, float(value), unit, source, cat.actor())
 
 
@@ -55,3 +57,21 @@ def values(engine: sa.Engine, indicator: str | None = None,
     with engine.connect() as conn:
         return [Entry(r.id, r.indicator, r.as_of, r.value, r.unit, r.source, r.entered_by)
                 for r in conn.execute(q)]
+
+
+# Values in force per catalog, as last read: (when, values).
+_IN_FORCE: dict[str, tuple[float, tuple[Entry, ...]]] = {}
+FRESH_SECONDS = 1.0
+
+
+def in_force(engine: sa.Engine) -> tuple[Entry, ...]:
+    """The values in force, read again at most once a second: a dashboard asks for them on
+    every page, and they change a few times a year. An entry made by this process is seen at
+    once; one made by another (the CLI, another worker) within a second."""
+    key = str(engine.url)
+    hit = _IN_FORCE.get(key)
+    now = time.monotonic()
+    if hit is None or now - hit[0] > FRESH_SECONDS:
+        hit = (now, tuple(values(engine)))
+        _IN_FORCE[key] = hit
+    return hit[1]

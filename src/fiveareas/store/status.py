@@ -14,7 +14,7 @@ from fiveareas.store.home import Home
 s = submission.c
 
 
-def by_period(conn: sa.Connection) -> list[sa.Row]:
+def by_period(conn: sa.Connection, kind: str = "loan_book") -> list[sa.Row]:
     """Per period: institutions in force, submissions, rows accepted/quarantined, superseded."""
     cur = s.state.in_(CURRENT)
     q = (
@@ -28,7 +28,7 @@ def by_period(conn: sa.Connection) -> list[sa.Row]:
             sa.func.sum(sa.case((s.state == "rejected", 1), else_=0)).label("rejected"),
             sa.func.sum(sa.case((cur, s.warnings), else_=0)).label("warnings"),
         )
-        .where(s.kind == "loan_book", s.period.is_not(None))
+        .where(s.kind == kind, s.period.is_not(None))
         .group_by(s.period)
         .order_by(s.period)
     )

@@ -12,12 +12,20 @@ import pyarrow as pa
 
 from fiveareas.synth import certs
 from fiveareas.synth.book import Book, pair_lines
-from fiveareas.synth.config import SIZES, calibration, industry_codes, month_ends, month_index
+from fiveareas.synth.config import (
+    SIZES,
+    calibration,
+    industry_codes,
+    institution_types,
+    month_ends,
+    month_index,
+)
 from fiveareas.synth.dynamics import amortise, mature, migrate
 from fiveareas.synth.institutions import make_institutions
 from fiveareas.synth.loans import Ctx, green_code_list
 from fiveareas.synth.metrics import area_sums
 from fiveareas.synth.parties import make_parties
+from fiveareas.synth.scf import generate_scf
 from fiveareas.synth.steer import grow, targets
 from fiveareas.synth.write import counterparty_table, institution_table, loan_table, write
 
@@ -43,8 +51,10 @@ def _first_flags(rng: np.random.Generator, book: Book, period: int) -> None:
 
 def generate_city(out: Path, *, scale: float = 0.01, start: str = "2023-12", months: int = 13,
                   seed: int = 0, fmt: str = "csv", encoding: str = "utf-8",
+                  scf_deals: int = 0, scf_frauds: int = 0,
                   progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Write institutions, monthly loan and counterparty files, labels and a manifest.
+    """Write institutions, monthly loan and counterparty files, labels and a manifest; with
+    `scf_deals`, the banks' supply-chain submissions too (`scf_frauds` labelled per check).
 
     Same arguments give byte-identical output. Returns the manifest.
     """
@@ -117,6 +127,13 @@ def generate_city(out: Path, *, scale: float = 0.01, start: str = "2023-12", mon
         if progress is not None:
             progress("periods", k + 1, months)
     _write_labels(out, parties, appeared, mismatches)
+    if scf_deals:
+        banks = [str(i) for i, t in zip(inst.ids, inst.type_idx, strict=True)
+                 if institution_types()[t].endswith("_bank")]
+        manifest["parameters"] |= {"scf_deals": scf_deals, "scf_frauds": scf_frauds}
+        manifest["scf"] = generate_scf(out, institutions=banks, periods=periods.tolist(),
+                                       deals=scf_deals, frauds=scf_frauds, seed=seed, fmt=fmt,
+                                       encoding=encoding)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
     return manifest

@@ -8,6 +8,7 @@ borrower's loans can be read from a published figure.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fiveareas.web.auth import Principal
@@ -41,3 +42,37 @@ def may_see_submission(p: Principal, row: Any) -> bool:
         return True
     return p.role == "bank" and (row.institution_id == p.institution or (
         row.institution_id is None and row.submitted_by == p.name))
+
+
+OTHER = "another institution"
+
+
+def scf_finding(p: Principal, f: dict[str, Any], owners: dict[str, str]) -> dict[str, Any] | None:
+    """A supply-chain finding as the caller may see it (None: not at all).
+
+    The regulator sees every finding whole. A bank sees the findings that name one of its
+    applications, and of the others involved only that they exist: their institutions,
+    applications and documents are withheld ("another institution"), since a bank sees
+    only its own data even when its deal is duplicated elsewhere. The public sees none."""
+    if p.role == "regulator":
+        return f
+    if p.role != "bank" or p.institution not in f["institution_ids"]:
+        return None
+    mine = p.institution
+    hidden = {a for a in f["application_ids"] if owners.get(a) != mine}
+    hidden |= {i for i in f["institution_ids"] if i != mine}
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, dict):
+            inst = v.get("institution_id", v.get("institution"))
+            if inst is not None and inst != mine:
+                return {"institution_id": OTHER}
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        return OTHER if isinstance(v, str) and v in hidden else v
+
+    others = sum(1 for i in f["institution_ids"] if i != mine)
+    return {**f, "institution_ids": [mine] + [OTHER] * others,
+            "application_ids": [a for a in f["application_ids"] if a not in hidden],
+            "evidence": json.dumps(clean(json.loads(f["evidence"])), ensure_ascii=False)}

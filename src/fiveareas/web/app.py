@@ -8,15 +8,15 @@ from importlib import resources
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fiveareas.store import catalog as cat
 from fiveareas.store.home import Home
-from fiveareas.web import api, auth, pages
+from fiveareas.web import api, auth, pages, scf
 from fiveareas.web.i18n import translator
+from fiveareas.web.static_files import MemoryStatic
 
 
 def create_app(home: Home) -> FastAPI:
@@ -33,9 +33,11 @@ def create_app(home: Home) -> FastAPI:
     templates = Jinja2Templates(directory=str(folder / "templates"))
     templates.env.globals["t_for"] = translator
     app.state.templates = templates
-    app.mount("/static", StaticFiles(directory=str(folder / "static")), name="static")
+    app.mount("/static", MemoryStatic(folder / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(scf.router)
     app.include_router(pages.router)
+    app.include_router(scf.pages)
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs(request: Request) -> HTMLResponse:

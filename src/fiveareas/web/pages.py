@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from datetime import date
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fiveareas.measure import job as measure_job
 from fiveareas.measure import progress, read
-from fiveareas.store import accounts
+from fiveareas.store import accounts, macro
 from fiveareas.store import catalog as cat
 from fiveareas.store import status as st
 from fiveareas.store.findings import read_findings, read_quarantine
@@ -65,11 +66,32 @@ def _series(request: Request, area: str, sub_area: str = "total") -> list[tuple[
     return [(r["period"], float(r["balance"])) for r in rows]
 
 
+# Rendered overviews by (viewer, language, period, state of the figures, targets and settings):
+# the most visited page changes only when a period is measured or a figure entered.
+_OVERVIEWS: OrderedDict[tuple, bytes] = OrderedDict()
+_OVERVIEWS_MAX = 256
+
+
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, period: str | None = None) -> HTMLResponse:
     when = _period(request, period)
     if when is None:
         return render(request, "empty.html")
+    home = request.app.state.home
+    p = principal(request)
+    settings = home.settings_path.stat().st_mtime_ns if home.settings_path.exists() else 0
+    key = (p.name, p.role, p.institution, p.csrf, request.cookies.get("lang", "en"), when,
+           measure_job.state_key(home), macro.in_force(request.app.state.catalog), settings)
+    body = _OVERVIEWS.get(key)
+    if body is None:
+        body = bytes(_overview(request, when).body)
+        _OVERVIEWS[key] = body
+        while len(_OVERVIEWS) > _OVERVIEWS_MAX:
+            _OVERVIEWS.popitem(last=False)
+    return HTMLResponse(body)
+
+
+def _overview(request: Request, when: date) -> HTMLResponse:
     city = {r["area"]: r for r in _cells(request, when, dimension="city", sub_area="total")}
     trends = {a: charts.line(_series(request, a), unit="yuan", title=a)
               for a in ("all", *AREA_IDS)}

@@ -1,4 +1,4 @@
-"""An uploaded loan book, from the API or the page, collected like files from disk."""
+"""An uploaded submission, from the API or the page, collected like files from disk."""
 
 from __future__ import annotations
 
@@ -17,12 +17,19 @@ SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".xlsx")
 
 def collect_upload(request: Request, p: Principal, loans: UploadFile,
                    counterparties: UploadFile, max_error_rate: float | None = None) -> Outcome:
-    """Save the two files under the home's tmp as `loans.*` and `counterparties.*`, collect
-    them as the caller (a bank for its own institution only), and clean up."""
+    """A loan book: the two files saved as `loans.*` and `counterparties.*`."""
+    return collect_files(request, p, {"loans": loans, "counterparties": counterparties},
+                         max_error_rate)
+
+
+def collect_files(request: Request, p: Principal, files: dict[str, UploadFile],
+                  max_error_rate: float | None = None) -> Outcome:
+    """Save each file under the home's tmp as `{name}.{suffix}`, collect the folder as the
+    caller (a bank for its own institution only), and clean up."""
     home = request.app.state.home
     folder = home.tmp / f"upload-{uuid.uuid4().hex}"
     try:
-        for name, f in (("loans", loans), ("counterparties", counterparties)):
+        for name, f in files.items():
             suffix = Path(f.filename or "").suffix.lower()
             if suffix not in SUFFIXES:
                 raise HTTPException(400, f"{name}: {f.filename!r} is not a .csv, .tsv, .txt, "
@@ -30,6 +37,8 @@ def collect_upload(request: Request, p: Principal, loans: UploadFile,
             folder.mkdir(parents=True, exist_ok=True)
             with open(folder / f"{name}{suffix}", "wb") as out:
                 shutil.copyfileobj(f.file, out)
+        if not files:
+            raise HTTPException(400, "no file: send at least one")
         token = cat.ACTOR.set(p.name)
         try:
             with request.app.state.lock:  # one collector at a time writes the home
