@@ -320,3 +320,44 @@ def test_no_request_leaves_the_server(browser: Browser, site: dict) -> None:
     elsewhere = sorted({u for u in seen if not u.startswith(base)})
     assert not elsewhere, elsewhere
     assert not site["errors"], site["errors"]
+
+
+def test_supply_chain_findings_and_a_check_before_financing(browser: Browser,
+                                                             site: dict) -> None:
+    """The regulator reads the findings with their evidence; a bank checks one of its
+    applications and sees the other bank's side withheld."""
+    from fiveareas.watch import scf_job
+
+    page = open_page(browser, site, "reg")
+    page.click("header a[href='/scf']")
+    page.wait_for_load_state()
+    rows = page.locator("#findings tbody tr")
+    assert rows.count() == scf_job.read_findings(site["home"]).num_rows
+    page.click("#checks a[href='/scf?check=duplicate_financing']")
+    page.wait_for_load_state()
+    first = page.locator("#findings tbody tr").first
+    expect(first).to_contain_text("Duplicate financing")
+    first.locator("summary").click()
+    expect(first.locator("pre.evidence")).to_be_visible()
+    screenshot(page, "supply-chain", docs=DOCS)
+    page.context.close()
+
+    found = scf_job.read_findings(site["home"]).to_pylist()
+    owners = scf_job.owners(site["home"])
+    banks = {"B00001": "b1", "B00002": "b2"}
+    dup, inst = next((f, i) for f in found for i in sorted(banks)
+                     if f["check"] == "duplicate_financing" and i in f["institution_ids"]
+                     and len(set(f["institution_ids"])) > 1)
+    app_id = next(a for a in dup["application_ids"] if owners[a] == inst)
+    page = open_page(browser, site, banks[inst])
+    go(page, site, "/scf")
+    page.fill("#application", app_id)
+    with page.expect_navigation():
+        page.click("#check-form button[type=submit]")
+    result = page.locator("#check-result")
+    expect(result).to_contain_text("Duplicate financing")
+    expect(result).to_contain_text("another institution")
+    other = next(i for i in dup["institution_ids"] if i != inst)
+    expect(page.locator("main")).not_to_contain_text(other)
+    screenshot(page, "supply-chain-check")
+    page.context.close()

@@ -162,7 +162,11 @@ def scf_page(request: Request, check: str | None = None, application: str | None
         raise HTTPException(404, f"no check {check!r}")
     checked = None
     if application:
-        checked = run_check(request, p, application.strip(), institution or None)
+        out = run_check(request, p, application.strip(), institution or None)
+        checked = {**out.model_dump(), "findings": [
+            {**f.model_dump(), "evidence_text": json.dumps(f.evidence, ensure_ascii=False,
+                                                           indent=1, default=str)}
+            for f in out.findings]}
     rows = visible_findings(request, p, check)
     audit_event(request, "read_scf_findings", None, check=check, rows=len(rows))
     counts = {c: 0 for c in CHECKS}

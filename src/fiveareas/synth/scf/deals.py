@@ -3,7 +3,7 @@ bulk as numpy columns (the benchmark's hundreds of thousands)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,6 +38,9 @@ class Ctx:
     cal: Calendar
     sink: Sink
     n_inst: int
+    # suppliers whose incoming proceeds are a labelled round trip: no other prepayment pays
+    # them, so the money they send on is that loan's alone
+    reserved: set[int] = field(default_factory=set)
 
     def bank_for(self, applicant: int) -> int:
         """Mostly the applicant's own bank, sometimes another."""
@@ -170,6 +173,8 @@ def bulk(ctx: Ctx, n: int) -> None:
     # prepayment borrowers without a group: the seller's own trade then never pays back into
     # the borrower's group, so honest proceeds never look round-tripped
     product[(product == PREPAY) & (w.group[buyer] >= 0)] = ORDER
+    reserved = np.array(sorted(ctx.reserved), dtype=np.int64)
+    product[(product == PREPAY) & np.isin(seller, reserved)] = ORDER
     app = cal.app_dates(rng, n)
     g = np.array(GOODS, dtype=object)
     pmin, pmax = g[goods, 2].astype(np.int64), g[goods, 3].astype(np.int64)

@@ -252,11 +252,14 @@ def circular_trade(ctx: Ctx, n: int) -> list[Case]:
 
 def supplier_pair(ctx: Ctx) -> tuple[int, int, int]:
     """A tier-2 supplier and its tier-1 buyer, unrelated: a tier-2 firm buys nothing in the
-    chains, so none of its own trade pays into the borrower's group by chance."""
+    chains, so none of its own trade pays into the borrower's group by chance. Never a
+    supplier reserved for a round trip."""
     w, rng = ctx.w, ctx.rng
     t2 = w.members[TIER2]
     while True:
         s = int(t2[rng.integers(0, len(t2))])
+        if s in ctx.reserved and len(ctx.reserved) < len(t2) // 2:
+            continue
         c = int(w.chain[s])
         b = int(w.tier1[c][rng.integers(0, len(w.tier1[c]))])
         if w.group[s] < 0 or w.group[s] != w.group[b]:
@@ -271,6 +274,7 @@ def proceeds_round_trip(ctx: Ctx, n: int) -> list[Case]:
     for i in range(n):
         v = VARIANTS["proceeds_round_trip"][i % 2]
         s, b, g = supplier_pair(ctx)
+        ctx.reserved.add(s)
         d = honest(ctx, PREPAY, s, b, g, when(ctx), ctx.bank_for(b))
         dis = d.payments[0]
         grp = w.groups[int(w.group[b])] if w.group[b] >= 0 else np.array([b])
