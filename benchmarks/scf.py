@@ -12,8 +12,11 @@ its peak memory is its own RSS high-water mark:
   included), timed whole; precision, recall and F1 per check and variant against the labels;
 - baseline: `run_baseline` (exact keys only) over the same files, timed and scored the same
   way, in the same run: the ratio of the checks' time to the baseline's is printed;
-- single: `prepare_index` (timed), then `check_application` for `--singles` applications drawn
-  at random (a fixed seed; a quarter of them labelled frauds), each timed: p50, p95 and max.
+- single: `prepare_index` from the checks' findings (timed, as the batch does it), then
+  `check_application` for `--singles` applications drawn at random (a fixed seed; a quarter
+  of them labelled frauds), each timed, p50, p95 and max, two ways: `lookup` (the findings the
+  index holds) and `incremental` (the application's submission files given, checked against
+  the index as a bank's new submission would be).
 
 Prints the figures; `--json FILE` writes them too.
 """
@@ -86,6 +89,10 @@ def step_checks(folder: Path, baseline: bool) -> dict[str, Any]:
     counts = {ds: con.execute(f"SELECT count(*) FROM {ds}").fetchone()[0] for ds in scf.DATASETS}
     found = scf.run_baseline(con) if baseline else scf.run_checks(con)
     took = time.perf_counter() - t
+    if not baseline:  # the single step's index is prepared from these, as the batch does
+        import pyarrow.parquet as pq
+
+        pq.write_table(found, folder / "findings.parquet")
     scores = scf.evaluate(found, scf.read_labels(folder / "labels" / "scf.csv"))
     return {"seconds": round(took, 1), "peak_mb": round(peak_mb()), "rows": counts,
             "findings": found.num_rows, "scores": scores}
@@ -99,8 +106,10 @@ def step_single(folder: Path, singles: int) -> dict[str, Any]:
     index = folder / "index" / "index.duckdb"
     index.parent.mkdir(exist_ok=True)
     index.unlink(missing_ok=True)
+    import pyarrow.parquet as pq
+
     t = time.perf_counter()
-    scf.prepare_index(files(folder), index)
+    scf.prepare_index(files(folder), index, findings=pq.read_table(folder / "findings.parquet"))
     prepared = time.perf_counter() - t
     apps: list[tuple[str, str]] = []
     import duckdb
@@ -115,18 +124,40 @@ def step_single(folder: Path, singles: int) -> dict[str, Any]:
     good = [a for a in apps if a[1] not in fraud]
     chosen = rng.sample(bad, min(len(bad), singles // 4)) + rng.sample(
         good, min(len(good), singles - singles // 4))
-    times, hits = [], 0
-    for inst, app in chosen:
-        t = time.perf_counter()
-        found = scf.check_application(index, inst, app)
-        times.append(time.perf_counter() - t)
-        hits += bool(found)
-    times.sort()
-    return {"prepare_seconds": round(prepared, 1), "checked": len(chosen),
-            "with_findings": hits, "p50_ms": round(times[len(times) // 2] * 1000, 1),
-            "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 1),
-            "max_ms": round(times[-1] * 1000, 1), "first_ms": round(times[0] * 1000, 1),
-            "peak_mb": round(peak_mb())}
+    submission = _submissions(folder)
+    out: dict[str, Any] = {"prepare_seconds": round(prepared, 1), "checked": len(chosen)}
+    for mode in ("lookup", "incremental"):
+        times, hits = [], 0
+        for inst, app in chosen:
+            docs = submission[(inst, app)] if mode == "incremental" else None
+            t = time.perf_counter()
+            found = scf.check_application(index, inst, app, documents=docs)
+            times.append(time.perf_counter() - t)
+            hits += bool(found)
+        first = times[0]
+        times.sort()
+        out[mode] = {"with_findings": hits, "p50_ms": round(times[len(times) // 2] * 1000, 1),
+                     "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 1),
+                     "max_ms": round(times[-1] * 1000, 1), "first_ms": round(first * 1000, 1)}
+    out["peak_mb"] = round(peak_mb())
+    return out
+
+
+def _submissions(folder: Path) -> dict[tuple[str, str], dict[str, list[Path]]]:
+    """Each application's submission folder, as the files by dataset (what a bank sends)."""
+    import pyarrow.parquet as pq
+
+    from fiveareas.intake.discover import role
+
+    out = {}
+    for sub in sorted((folder / "scf").glob("*/*")):
+        docs = {role(f): [f] for f in sorted(sub.glob("*.parquet"))}
+        t = pq.read_table(sub / "applications.parquet", columns=["institution_id",
+                                                                   "application_id"])
+        for inst, app in zip(t["institution_id"].to_pylist(), t["application_id"].to_pylist(),
+                             strict=True):
+            out[(inst, app)] = docs
+    return out
 
 
 def in_child(step: str, folder: Path, arg: str) -> dict[str, Any]:
@@ -154,6 +185,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--singles", type=int, default=200)
     ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--only-single", action="store_true", help="reuse the checks' findings")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--step")
     ap.add_argument("--folder", type=Path)
@@ -168,6 +200,10 @@ def main() -> None:
     gen = json.loads((folder / "generated.json").read_text())
     log(f"set: {folder.name}, generated in {gen['seconds']} s")
     results: dict[str, Any] = {"generated_seconds": gen["seconds"]}
+    if a.only_single:
+        s = in_child("single", folder, str(a.singles))
+        print(json.dumps(s, indent=1))
+        return
     log("checks (every check, whole city)")
     results["checks"] = in_child("checks", folder, "")
     rows = results["checks"]["rows"]
@@ -183,9 +219,11 @@ def main() -> None:
     table(results["checks"]["scores"], results.get("baseline", {}).get("scores"))
     log(f"single-application check on {a.singles} applications")
     s = results["single"] = in_child("single", folder, str(a.singles))
-    log(f"index prepared in {s['prepare_seconds']} s; check p50 {s['p50_ms']} ms, p95 "
-        f"{s['p95_ms']} ms, max {s['max_ms']} ms ({s['with_findings']} of {s['checked']} "
-        f"with findings; peak {s['peak_mb']:,} MB)")
+    log(f"index prepared in {s['prepare_seconds']} s (peak {s['peak_mb']:,} MB)")
+    for mode in ("lookup", "incremental"):
+        m = s[mode]
+        log(f"{mode}: p50 {m['p50_ms']} ms, p95 {m['p95_ms']} ms, max {m['max_ms']} ms, first "
+            f"{m['first_ms']} ms ({m['with_findings']} of {s['checked']} with findings)")
     if a.json:
         a.json.write_text(json.dumps(results, indent=1, default=str))
 

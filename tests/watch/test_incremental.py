@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -398,17 +397,3 @@ def test_sql_scorer_equals_splink(prepared: dict) -> None:
             "mw_contract",
         ):
             assert a[k] == pytest.approx(b[k], abs=1e-9), (key(a), k)
-
-
-def test_timing_per_call(prepared: dict) -> None:
-    check_application(prepared["index"], "BK3", "BK3-A9", prepared["subs"]["BK3"])  # warm up
-    times = []
-    for app in ("BK3-A9", "BK3-L1", "BK3-W2", "BK3-R2"):
-        t0 = time.perf_counter()
-        check_application(prepared["index"], "BK3", app, prepared["subs"]["BK3"])
-        times.append(time.perf_counter() - t0)
-    print(
-        f"\nincremental check per call: max {max(times):.3f} s, "
-        f"mean {sum(times) / len(times):.3f} s"
-    )
-    assert max(times) < 3.0, times

@@ -227,3 +227,35 @@ def test_session_login_and_csrf(site: dict, tmp_path: Path) -> None:
     r = c.post("/submissions", files=files, data={"csrf": "forged"}, follow_redirects=False)
     assert r.status_code == 403
     assert c.get("/submissions").status_code == 200
+
+
+def test_the_kept_overview_follows_the_figures_and_the_viewer(site: dict) -> None:
+    """The overview is kept rendered; a change of the targets' basis (here the home's scale
+    setting), of the viewer or of the language gives a new page, not the kept one."""
+    home: Home = site["home"]
+    first = client(site).get("/").text
+    assert client(site).get("/").text == first
+    scale = home.settings().get("target_scale", 1.0)
+    try:
+        home.save_setting("target_scale", scale * 1000)
+        changed = client(site).get("/").text
+    finally:
+        home.save_setting("target_scale", scale)
+    assert changed != first
+    assert client(site).get("/").text == first
+    bank = client(site, "b1").get("/").text
+    assert "b1 (bank B00001)" in bank and "b1 (bank" not in first
+    zh = TestClient(site["app"], cookies={"lang": "zh"}).get("/").text
+    assert "总览" in zh and "总览" not in first
+
+
+def test_static_files_from_memory_with_an_etag(site: dict) -> None:
+    c = client(site)
+    r = c.get("/static/style.css")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
+    assert r.content == (Path(__file__).parents[2] / "src/fiveareas/web/static/style.css"
+                         ).read_bytes()
+    assert c.get("/static/style.css", headers={"if-none-match": r.headers["etag"]}
+                 ).status_code == 304
+    assert c.get("/static/nothing.css").status_code == 404
+    assert c.get("/static/upload.js").headers["content-type"].startswith("text/javascript")

@@ -62,6 +62,7 @@ def open_documents(
 ) -> duckdb.DuckDBPyConnection:
     """Views named as the datasets over the Parquet files given; a missing dataset is empty."""
     con = con or duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # the CLI draws its own output
     for name in DATASETS:
         files = [Path(p) for p in paths.get(name, [])]
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {dataset_sql(name, files)}")
