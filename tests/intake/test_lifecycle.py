@@ -157,9 +157,9 @@ def test_changed_resubmission_supersedes_and_keeps_history(
     assert result.exit_code == 0, result.output
     listed = {r[0]: r for r in table_rows(result.output)}
     assert sorted(listed) == ["S0000002", "S0000003"]
-    assert listed["S0000002"][3:5] == ["1", "superseded"]
+    assert listed["S0000002"][1:2] + listed["S0000002"][4:6] == ["loan_book", "1", "superseded"]
     assert listed["S0000002"][-1] == "S0000003"
-    assert listed["S0000003"][3:5] == ["2", "accepted"]
+    assert listed["S0000003"][4:6] == ["2", "accepted"]
 
     result = run_cli("status", "--institution", "B0001", "--home", str(home.root))
     assert [r[0] for r in table_rows(result.output)] == ["S0000003"]

@@ -86,11 +86,17 @@ def replace(stage: Path, home: Home, period: date) -> list[Path]:
     placed = []
     for ds_dir in sorted(p for p in stage.iterdir() if p.is_dir()):
         target = derived(home, ds_dir.name, period)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        old = home.tmp / f"old-{uuid.uuid4().hex}"
-        if target.exists():
-            target.rename(old)
-        ds_dir.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        swap(ds_dir, target, home)
         placed.append(target)
     return placed
+
+
+def swap(new: Path, target: Path, home: Home) -> None:
+    """`new` takes `target`'s place by one rename; the old folder is removed after (a crash
+    in between leaves it under the home's tmp, which `recover` clears)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = home.tmp / f"old-{uuid.uuid4().hex}"
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,16 +66,6 @@ def state(home: Home) -> str:
     return "current" if json.loads(manifest.read_text("utf-8"))["submissions"] == ids else "stale"
 
 
-def _swap(stage: Path, target: Path, home: Home) -> None:
-    """The new folder appears by one rename; the old one is removed after."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = home.tmp / f"old-{uuid.uuid4().hex}"
-    if target.exists():
-        target.rename(old)
-    stage.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def run_batch(home: Home, detected_at: datetime | None = None) -> Batch:
     """Check every application in force; write the findings and the index."""
     ids, files = _current(home)
@@ -108,8 +97,8 @@ def run_batch(home: Home, detected_at: datetime | None = None) -> Batch:
         index = stage / INDEX
         index.mkdir()
         scf.prepare_index(files, index / "index.duckdb", detected_at=when, findings=found)
-        _swap(index, home.lake / INDEX, home)
-        _swap(out, findings_dir(home), home)
+        lake.swap(index, home.lake / INDEX, home)
+        lake.swap(out, findings_dir(home), home)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     db = cat.open_catalog(home.catalog_url)
