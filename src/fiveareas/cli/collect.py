@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fiveareas.cli.common import HomeOpt, app, console, parse_period, progress
+from fiveareas.cli.common import HomeOpt, app, console, parse_period, print_wide, progress
 from fiveareas.store.home import Home
 
 
@@ -158,7 +158,7 @@ def status(
                           str(r.version), r.state, f"{r.rows:,}", f"{r.accepted_rows:,}",
                           f"{r.quarantined_rows:,}", f"{r.errors:,} / {r.warnings:,}",
                           public_id(r.superseded_by) if r.superseded_by else "")
-        console.print(table)
+        print_wide(table)
 
 
 @app.command()

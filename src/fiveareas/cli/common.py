@@ -18,6 +18,12 @@ HomeOpt = Annotated[Path | None, typer.Option("--home", help="Data home (else FI
                                                "else ./fiveareas-data).")]
 
 
+def print_wide(table: object, min_width: int = 130) -> None:
+    """A table with many columns, never squeezed below `min_width` (a narrow terminal wraps
+    lines instead of cutting ids and figures short)."""
+    Console(width=max(console.width, min_width)).print(table)
+
+
 def progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console, transient=False)

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fiveareas.cli.common import HomeOpt, app, console
+from fiveareas.cli.common import HomeOpt, app, console, print_wide
 from fiveareas.store.home import Home
 
 scf_app = typer.Typer(help="Supply-chain finance checks: four flows, duplicate financing, "
@@ -120,13 +120,6 @@ def scf_findings(
         console.print(f"wrote {out}: {table.num_rows:,} findings")
 
 
-def _wide(table: Table) -> None:
-    """Tables of findings and scores are wide: never squeeze them under 150 columns."""
-    from rich.console import Console
-
-    Console(width=max(console.width, 150)).print(table)
-
-
 def _print_findings(rows: list[dict], state: str) -> None:
     t = Table(title=f"supply-chain findings ({len(rows):,}; {state})")
     for col in ("check", "variant", "severity", "score", "institutions", "applications"):
@@ -135,7 +128,7 @@ def _print_findings(rows: list[dict], state: str) -> None:
     for r in rows[:200]:
         t.add_row(r["check"], r["variant"], r["severity"], f"{r['score']:.2f}",
                   ", ".join(r["institution_ids"]), ", ".join(r["application_ids"]))
-    _wide(t)
+    print_wide(t, 150)
     if len(rows) > 200:
         console.print(f"... and {len(rows) - 200:,} more (--format csv for all)")
 
@@ -205,4 +198,4 @@ def _print_scores(engine: list[dict], base: list[dict], took: float) -> None:
         t.add_row(r["check"], r["variant"], f"{r['cases']:,}",
                   *(f"{r[k]:.3f}" for k in ("precision", "recall", "f1")),
                   *(f"{b[k]:.3f}" if k in b else "-" for k in ("precision", "recall", "f1")))
-    _wide(t)
+    print_wide(t, 150)
