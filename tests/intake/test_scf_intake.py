@@ -199,3 +199,12 @@ def test_resubmission_supersedes_and_the_same_content_is_one(tmp_path: Path, hom
     (second,) = ingest([write_scf(tmp_path / "c", docs)], home)
     assert submission_row(home, first.submission).state == "superseded"
     assert second.state == "accepted" and second.submission != first.submission
+
+
+def test_a_bank_with_payments_only_this_month(tmp_path: Path, home: Home) -> None:
+    """Payments are reported by the payer's bank, applications or not: an empty application
+    file (or none) is a submission; all files empty is not."""
+    docs = {"payment": documents()["payment"], "financing_application": [],
+            "scf_party": documents()["scf_party"]}
+    (out,) = ingest([write_scf(tmp_path / "in", docs)], home)
+    assert out.kind == "scf" and out.state == "accepted" and out.rows == 4
