@@ -273,6 +273,13 @@ class City:
         )
         return inv
 
+    def disguised_duplicate(self, buyer_name: str = "（上海）B2实业公司") -> None:
+        """BK1-A1's receivable financed again at BK3 (BK3-A9): one digit of the invoice
+        number altered and the parties' names written differently."""
+        self.deal("BK1", "BK1-A1", seller="S2", buyer="B2", number="22223333")
+        self.deal("BK3", "BK3-A9", seller="S2", buyer="B2", number="22223383", cid="C-BK1-A1",
+                  seller_name="S2贸易有限责任公司", buyer_name=buyer_name)
+
     def write(self, root: Path) -> dict[str, list[Path]]:
         paths: dict[str, list[Path]] = {}
         for ds in DATASETS:

@@ -79,17 +79,7 @@ def fixture_city() -> City:
     # duplicate_financing: exact, altered number with name variants, split amount
     c.deal("BK1", "BK1-D1", seller="S1", buyer="B1", number="12345678")
     c.deal("BK2", "BK2-D1", seller="S1", buyer="B1", number="12345678", cid="C-BK1-D1")
-    c.deal("BK1", "BK1-A1", seller="S2", buyer="B2", number="22223333")
-    c.deal(
-        "BK3",
-        "BK3-A9",
-        seller="S2",
-        buyer="B2",
-        number="22223383",
-        cid="C-BK1-A1",
-        seller_name="S2贸易有限责任公司",
-        buyer_name="（上海）B2实业公司",
-    )
+    c.disguised_duplicate()
     c.deal("BK1", "BK1-SP", seller="S3", buyer="B3", number="40000001", amount=300_000.0)
     for k, amt in enumerate([100_000.0, 120_000.0, 80_500.0]):
         inv = c.invoice("BK2", "3100261130", f"4100000{k}", "S3", "B3", amt, day(6), None)

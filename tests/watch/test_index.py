@@ -15,17 +15,7 @@ from tests.watch.scf_city import City
 
 def _city() -> City:
     c = City()
-    c.deal("BK1", "BK1-A1", seller="S2", buyer="B2", number="22223333")
-    c.deal(
-        "BK3",
-        "BK3-A9",
-        seller="S2",
-        buyer="B2",
-        number="22223383",
-        cid="C-BK1-A1",
-        seller_name="S2贸易有限责任公司",
-        buyer_name="B2实业公司",
-    )
+    c.disguised_duplicate(buyer_name="B2实业公司")
     c.deal("BK1", "BK1-H1", seller="S5", buyer="B5", number="90000001")
     return c
 
