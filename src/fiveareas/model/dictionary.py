@@ -20,6 +20,8 @@ def _rule(f: Field) -> str:
     if f.table:
         parts.append({"industry_class": "GB/T 4754-2017 class",
                       "district": "Shanghai district code"}[f.table])
+    if f.uscc:
+        parts.append("unified social credit code with its GB 32100-2015 check character")
     if f.pattern:
         parts.append(f"form `{f.pattern}`")
     if f.min is not None:
