@@ -9,12 +9,9 @@ are too few months to project (the current value is still shown), or `no_data`.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-
-import sqlalchemy as sa
 
 from fiveareas.measure import project, target_catalogue
 from fiveareas.measure.job import state_key
@@ -182,25 +179,11 @@ def statuses(home: Home, as_of: date | None = None,
              targets: list[Target] | None = None) -> list[Status]:
     """Every target's status with the data up to `as_of` (default: everything); cached per
     state of the measured periods, the entered figures and the home's settings."""
-    entries = macro.in_force(_catalog(home.catalog_url))
+    entries = macro.in_force(cat.shared(home.catalog_url))
     settings = home.settings_path.stat().st_mtime_ns if home.settings_path.exists() else 0
     # Shared between callers: read them, do not change them (as_dict gives fresh dicts).
     return list(_statuses(home, as_of, tuple(targets) if targets is not None else None,
                           entries, state_key(home), settings))
-
-
-_OPENING = threading.Lock()
-
-
-@lru_cache(maxsize=64)
-def _catalog_cached(url: str) -> sa.Engine:
-    return cat.open_catalog(url)
-
-
-def _catalog(url: str) -> sa.Engine:
-    """One engine per catalog; opened under a lock (its migrations check is not thread-safe)."""
-    with _OPENING:
-        return _catalog_cached(url)
 
 
 @lru_cache(maxsize=64)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -149,6 +151,21 @@ def open_catalog(url: str) -> sa.Engine:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return engine
+
+
+_OPENING = threading.Lock()
+
+
+@lru_cache(maxsize=64)
+def _shared(url: str) -> sa.Engine:
+    return open_catalog(url)
+
+
+def shared(url: str) -> sa.Engine:
+    """One engine per catalog for the life of the process, for reads that happen on every
+    request (the migrations check is slow, and not thread-safe: opened under a lock)."""
+    with _OPENING:
+        return _shared(url)
 
 
 # Who is acting: the web layer sets it per request; the command line falls back to the

@@ -47,12 +47,8 @@ def index_path(home: Home) -> Path:
 
 def _current(home: Home) -> tuple[list[str], dict[str, list[Path]]]:
     """The submissions in force and their files, by dataset."""
-    db = cat.open_catalog(home.catalog_url)
-    try:
-        with db.connect() as conn:
-            rows = current(conn, "scf")
-    finally:
-        db.dispose()
+    with cat.shared(home.catalog_url).connect() as conn:
+        rows = current(conn, "scf")
     ids = sorted(cat.public_id(r.id) for r in rows)
     return ids, {ds: lake.files(home, ds, rows) for ds in KINDS["scf"]}
 
@@ -101,12 +97,8 @@ def run_batch(home: Home, detected_at: datetime | None = None) -> Batch:
         lake.swap(out, findings_dir(home), home)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    db = cat.open_catalog(home.catalog_url)
-    try:
-        with db.begin() as conn:
-            cat.log(conn, "scf_checked", None, submissions=len(ids), findings=counts)
-    finally:
-        db.dispose()
+    with cat.shared(home.catalog_url).begin() as conn:
+        cat.log(conn, "scf_checked", None, submissions=len(ids), findings=counts)
     return Batch(len(ids), int(apps), counts, when)
 
 
@@ -154,12 +146,8 @@ def _holding(home: Home, institution_id: str, application_id: str
     """The files of the institution's submission in force that holds the application."""
     import duckdb
 
-    db = cat.open_catalog(home.catalog_url)
-    try:
-        with db.connect() as conn:
-            rows = [r for r in current(conn, "scf", institution_id=institution_id)]
-    finally:
-        db.dispose()
+    with cat.shared(home.catalog_url).connect() as conn:
+        rows = current(conn, "scf", institution_id=institution_id)
     for row in sorted(rows, key=lambda r: r.period, reverse=True):
         apps = lake.files(home, "financing_application", [row])
         if not apps:

@@ -98,8 +98,7 @@ def run_check(request: Request, p: Principal, application_id: str,
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
     took = (time.perf_counter() - start) * 1000
-    owners = {a: i for f in found for a, i in f.get("owners", {}).items()}
-    owners.setdefault(application_id, institution)
+    owners = {application_id: institution}  # the only application the caller is shown
     shown = [s for f in found if (s := access.scf_finding(p, _as_row(f), owners)) is not None]
     audit_event(request, "scf_check", application_id, institution=institution,
                 findings=len(shown))
@@ -167,10 +166,11 @@ def scf_page(request: Request, check: str | None = None, application: str | None
             {**f.model_dump(), "evidence_text": json.dumps(f.evidence, ensure_ascii=False,
                                                            indent=1, default=str)}
             for f in out.findings]}
-    rows = visible_findings(request, p, check)
+    every = visible_findings(request, p)
+    rows = [f for f in every if check is None or f["check"] == check]
     audit_event(request, "read_scf_findings", None, check=check, rows=len(rows))
     counts = {c: 0 for c in CHECKS}
-    for f in visible_findings(request, p):
+    for f in every:
         counts[f["check"]] += 1
     for f in rows:
         f["evidence_text"] = json.dumps(json.loads(f["evidence"]), ensure_ascii=False, indent=1)

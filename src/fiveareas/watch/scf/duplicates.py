@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from fiveareas.watch.scf.findings import Finding
+from fiveareas.watch.scf.findings import Finding, from_groups
 from fiveareas.watch.scf.names import bigrams_sql, core_name_sql, jaccard_sql
 from fiveareas.watch.scf.split import split_findings
 from fiveareas.watch.scf.tolerances import Tolerances
@@ -342,26 +342,8 @@ FROM {INPUT_TABLE} GROUP BY 1, 2, 3 HAVING count(DISTINCT institution_id) >= 2
 
 
 def exact_findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
-    out = []
-    for code, number, seller, insts, apps, copies in con.execute(EXACT_SQL).fetchall():
-        out.append(
-            Finding(
-                check="duplicate_financing",
-                variant="exact",
-                severity="high",
-                score=1.0,
-                institution_ids=insts,
-                application_ids=sorted(set(apps)),
-                evidence={
-                    "rule": "same invoice code, number and seller at several institutions",
-                    "invoice_code": code,
-                    "invoice_number": number,
-                    "seller_id": seller,
-                    "copies": copies,
-                },
-            )
-        )
-    return out
+    return from_groups(con, EXACT_SQL, check="duplicate_financing", variant="exact", score=1.0,
+                       rule="same invoice code, number and seller at several institutions")
 
 
 def check_duplicates(

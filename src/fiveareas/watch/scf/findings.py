@@ -52,6 +52,23 @@ class Finding:
         return finding_id(self.check, self.application_ids, self.key)
 
 
+def from_groups(con: Any, sql: str, *, check: str, variant: str, score: float,
+                rule: str) -> list[Finding]:
+    """One high-severity finding per row of `sql`: its `institutions` and `apps` columns say
+    who is involved, every other column is evidence under its own name. The exact-key matches
+    (the same invoice, the same receipt) are all of this one shape."""
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    out = []
+    for row in cur.fetchall():
+        evidence = dict(zip(names, row, strict=True))
+        insts, apps = evidence.pop("institutions"), evidence.pop("apps")
+        out.append(Finding(check=check, variant=variant, severity="high", score=score,
+                           institution_ids=insts, application_ids=sorted(set(apps)),
+                           evidence={"rule": rule, **evidence}))
+    return out
+
+
 def finding_id(check: str, application_ids: list[str], key: str = "") -> str:
     """Deterministic id: hash of the check, the sorted applications and an optional key.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
-from fiveareas.watch.scf.findings import Finding
+from fiveareas.watch.scf.findings import Finding, from_groups
 
 PLEDGED_SQL = """
 CREATE OR REPLACE TEMP VIEW scf_pledged AS
@@ -23,18 +23,19 @@ GROUP BY ALL
 """
 
 EXACT_SQL = """
-SELECT warehouse_id, receipt_id, list(DISTINCT institution_id ORDER BY institution_id),
-       flatten(list(apps)),
+SELECT warehouse_id, receipt_id,
+       list(DISTINCT institution_id ORDER BY institution_id) AS institutions,
+       flatten(list(apps)) AS apps,
        list({'institution_id': institution_id, 'owner_id': owner_id, 'goods': goods,
-             'quantity': quantity, 'issue_date': issue_date} ORDER BY institution_id)
+             'quantity': quantity, 'issue_date': issue_date} ORDER BY institution_id) AS copies
 FROM scf_pledged GROUP BY 1, 2 HAVING count(DISTINCT institution_id) >= 2
 ORDER BY 1, 2
 """
 
 ALTERED_SQL = """
-SELECT warehouse_id, owner_id, trim(lower(goods)), quantity, issue_date,
-       list(DISTINCT institution_id ORDER BY institution_id), flatten(list(apps)),
-       list(DISTINCT receipt_id ORDER BY receipt_id)
+SELECT warehouse_id, owner_id, trim(lower(goods)) AS goods, quantity, issue_date,
+       list(DISTINCT institution_id ORDER BY institution_id) AS institutions,
+       flatten(list(apps)) AS apps, list(DISTINCT receipt_id ORDER BY receipt_id) AS receipt_ids
 FROM scf_pledged GROUP BY 1, 2, 3, 4, 5
 HAVING count(DISTINCT institution_id) >= 2 AND count(DISTINCT receipt_id) >= 2
 ORDER BY 1, 2, 3, 4, 5
@@ -44,45 +45,11 @@ ORDER BY 1, 2, 3, 4, 5
 def check_pledges(con: duckdb.DuckDBPyConnection, *, exact_only: bool = False) -> list[Finding]:
     """Exact receipts first, then altered ids (same goods, different receipt id)."""
     con.execute(PLEDGED_SQL)
-    out: list[Finding] = []
-    for wh, rid, insts, apps, copies in con.execute(EXACT_SQL).fetchall():
-        out.append(
-            Finding(
-                check="double_pledge",
-                variant="exact",
-                severity="high",
-                score=1.0,
-                institution_ids=insts,
-                application_ids=sorted(set(apps)),
-                evidence={
-                    "rule": "same (warehouse_id, receipt_id) pledged at several institutions",
-                    "warehouse_id": wh,
-                    "receipt_id": rid,
-                    "copies": copies,
-                },
-            )
-        )
+    out = from_groups(con, EXACT_SQL, check="double_pledge", variant="exact", score=1.0,
+                      rule="same (warehouse_id, receipt_id) pledged at several institutions")
     if exact_only:
         return out
-    for wh, owner, goods, qty, day, insts, apps, rids in con.execute(ALTERED_SQL).fetchall():
-        out.append(
-            Finding(
-                check="double_pledge",
-                variant="altered_id",
-                severity="high",
-                score=0.9,
-                institution_ids=insts,
-                application_ids=sorted(set(apps)),
-                evidence={
-                    "rule": "same warehouse, owner, goods, quantity and issue date under "
-                    "different receipt ids at several institutions",
-                    "warehouse_id": wh,
-                    "owner_id": owner,
-                    "goods": goods,
-                    "quantity": qty,
-                    "issue_date": day,
-                    "receipt_ids": rids,
-                },
-            )
-        )
-    return out
+    return out + from_groups(
+        con, ALTERED_SQL, check="double_pledge", variant="altered_id", score=0.9,
+        rule="same warehouse, owner, goods, quantity and issue date under different receipt "
+             "ids at several institutions")
