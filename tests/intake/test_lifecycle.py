@@ -18,11 +18,21 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from fiveareas.cli import common as cli
+from fiveareas.intake import validate
 from fiveareas.intake.ingest import Outcome, ingest
+from fiveareas.model.template import template
 from fiveareas.store import catalog as cat
 from fiveareas.store import submissions
 from fiveareas.store.home import Home
-from tests.conftest import COUNTERPARTIES, INSTITUTIONS, LOANS, loan, write_book, write_csv
+from tests.conftest import (
+    COUNTERPARTIES,
+    INSTITUTIONS,
+    LOANS,
+    loan,
+    write_book,
+    write_csv,
+    write_parquet,
+)
 from tests.intake.readback import catalog, lake_rows, rule_counts, submission_row
 
 JAN, FEB = date(2024, 1, 31), date(2024, 2, 29)
@@ -437,6 +447,32 @@ def test_findings_files_declare_every_column_optional(tmp_path: Path, home: Home
     assert schema.names == ["file", "dataset", "row", "field", "rule_id", "severity", "value",
                             "message"]
     assert all(f.nullable for f in schema)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_landed_files_carry_the_template_types(tmp_path: Path, home: Home, register: Path,
+                                              fmt: str) -> None:
+    """Fields kept to a list of values are written through an enumeration, but every landed
+    column reads back as the template's type, optional, with the values as submitted."""
+    ingest([register], home)
+    book = tmp_path / "in" / "book"
+    if fmt == "csv":
+        write_book(book)
+    else:
+        write_parquet(book / "loans.parquet", LOANS, "loan")
+        write_parquet(book / "counterparties.parquet", COUNTERPARTIES, "counterparty")
+    [out] = ingest([book], home)
+    assert out.state == "accepted"
+    for ds in ("loan", "counterparty"):
+        (path,) = (home.lake / ds).rglob(f"submission={out.submission}/*.parquet")
+        schema = pq.read_schema(path)
+        fields = template()[ds].fields
+        assert [(f.name, f.type) for f in schema] == [(f.name, f.arrow_type) for f in fields]
+        assert all(f.nullable for f in schema)
+        assert validate.landing_enums(ds)  # the case this test is about
+    landed = {r["loan_id"]: r for r in lake_rows(home, "loan", out.submission)}
+    assert {k: (r["currency"], r["quality"]) for k, r in landed.items()} == {
+        r["loan_id"]: (r["currency"], r["quality"]) for r in LOANS}
 
 
 def test_cli_status_prints_per_period_totals(tmp_path: Path, home: Home, register: Path,

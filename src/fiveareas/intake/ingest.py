@@ -252,7 +252,8 @@ class Collector:
             ds = checked.dataset
             if not rejected and checked.accepted:
                 engine.copy_parquet(self.con, validate.accepted_sql(self.con, checked),
-                                    stage / ds / "part-0.parquet", nullable=True)
+                                    stage / ds / "part-0.parquet", nullable=True,
+                                    enums=validate.landing_enums(ds))
             if rejected or checked.quarantined:
                 engine.copy_parquet(self.con,
                                     validate.quarantined_sql(self.con, checked, every=rejected),

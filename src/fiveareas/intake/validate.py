@@ -5,9 +5,8 @@ flag goes to quarantine, the others land. Findings are located (file, row, field
 and worded from the catalogue. The rules themselves are the pure checks of `checks.py`.
 
 The queries run on fixed engine table names (`loan`, `counterparty`, `institution` as loaded,
-and the helper tables `borrowers`, `cp_invalid`, `cp_unknown`, `registered`, `prev_loan`), so
-each compiles once per input
-schema and is reused for every submission.
+and the helper tables `borrowers`, `cp_invalid`, `cp_unknown`, `registered`, `prev_loan`,
+`repeated`), so each compiles once per input schema and is reused for every submission.
 """
 
 from __future__ import annotations
@@ -33,6 +32,8 @@ PARSED_TYPES = {
     "integer": dt.int64,
     "boolean": dt.boolean,
 }
+UNIQUE = ("unique_key", "unique_record")
+RECORD = "_record"  # the `repeated` field name of a whole-record key
 WHITESPACE = sorted(ord(c) for c in string.whitespace)  # what `strip` removes
 FINDINGS_SCHEMA = ibis.schema({
     "file": "string", "dataset": "string", "row": "int64", "field": "string",
@@ -50,6 +51,9 @@ HELPERS = {
     # A supply-chain submission's application ids and its documents as `type|id`.
     "scf_applications": "_app_id VARCHAR",
     "scf_documents": "_doc VARCHAR",
+    # The keys that occur more than once in the file being checked, by field
+    # (`_record` for a whole-record key).
+    "repeated": "_r_field VARCHAR, _r_key VARCHAR",
 }
 # The columns that name each kind of document in `application_document.document_id`.
 DOCUMENT_KEYS = {
@@ -117,14 +121,14 @@ def _with_helpers(con: Backend, dataset: str, t: ir.Table) -> ir.Table:
     through a sort; what concerns borrowers comes from the small helper tables that
     `fill_borrowers` and `fill_cp_state` fill, so the pass over the loans joins no table
     as large as the counterparty file."""
-    v = con.table(f"{dataset}_v")
+    rep = con.table("repeated")
     for r, f in row_rules(dataset):
         if r.check == "unique_key":
-            n = v.group_by(f.name).aggregate(_n=v.count())
-            t = t.mutate(**{f"_dup_{f.name}": t[f.name].isin(n.filter(n._n > 1)[f.name])})
+            keys = rep.filter(rep._r_field == f.name)._r_key
+            t = t.mutate(**{f"_dup_{f.name}": t[f.name].cast("string").isin(keys)})
         if r.check == "unique_record":
-            keys = [k for k in template()[dataset].key if k not in ("institution_id", "period")]
-            t = t.mutate(_dup_record=_record_key(t, keys).isin(_repeated(v, keys)))
+            keys = rep.filter(rep._r_field == RECORD)._r_key
+            t = t.mutate(_dup_record=_record_key(t, _record_fields(dataset)).isin(keys))
     if dataset == "counterparty":
         return t.mutate(_used=t.counterparty_id.isin(con.table("borrowers")._b_id))
     if dataset == "application_document":
@@ -151,10 +155,26 @@ def _record_key(t: ir.Table, keys: list[str]) -> ir.StringValue:
     return parts[0] if len(parts) == 1 else ibis.literal("\x1f").join(parts)
 
 
-def _repeated(v: ir.Table, keys: list[str]) -> ir.Column:
-    k = v.mutate(_k=_record_key(v, keys))
-    n = k.group_by("_k").aggregate(_n=k.count())
-    return n.filter(n._n > 1)._k
+def _record_fields(dataset: str) -> list[str]:
+    return [k for k in template()[dataset].key if k not in ("institution_id", "period")]
+
+
+def _repeated_expr(con: Backend, dataset: str) -> ir.Table:
+    """The keys that occur more than once, as (field, key). Found by their own grouping and
+    kept in the small table `repeated`, which the check looks each row up in: grouping
+    inside the check, as a subquery it joined every row against, cost twice as much."""
+    v = con.table(f"{dataset}_v")
+    parts = []
+    for r, f in row_rules(dataset):
+        if r.check not in UNIQUE:
+            continue
+        name = f.name if r.check == "unique_key" else RECORD
+        key = (v[f.name].cast("string") if r.check == "unique_key"
+               else _record_key(v, _record_fields(dataset)))
+        k = v.select(_r_key=key)
+        n = k.group_by("_r_key").aggregate(_n=k.count())
+        parts.append(n.filter(n._n > 1).select(_r_field=ibis.literal(name), _r_key=n._r_key))
+    return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
 
 def _borrowers_expr(con: Backend) -> ir.Table:
@@ -223,6 +243,10 @@ def check(con: Backend, dataset: str) -> Checked:
     schema = engine.schema_key(con, dataset)
     out = Checked(dataset, text=_text_input(dataset, schema), schema=schema)
     key = (dataset, out.schema)
+    unique = any(r.check in UNIQUE for r, _ in row_rules(dataset))
+    engine.refill(con, "repeated", engine.sql(
+        con, ("repeated", *key), lambda: _repeated_expr(con, dataset)) if unique else None,
+        wide=True)
     engine.materialize_sql(con, out.table, engine.sql(
         con, ("check", *key), lambda: _checked_expr(con, dataset)))
 
@@ -277,10 +301,16 @@ def accepted_sql(con: Backend, checked: Checked) -> str:
     return engine.sql(con, key, build)
 
 
+def landing_enums(dataset: str) -> dict[str, tuple[str, ...]]:
+    """The fields whose landing values a blocking rule keeps to a list of allowed ones."""
+    return {f.name: f.allowed for r, f in row_rules(dataset)
+            if r.check == "allowed_value" and r.blocking and f.allowed}
+
+
 def fill_borrowers(con: Backend) -> None:
     """Fill `borrowers` from the loaded loan file, before either file is checked."""
     engine.refill(con, "borrowers", engine.sql(con, ("borrowers", engine.schema_key(
-        con, "loan")), lambda: _borrowers_expr(con)))
+        con, "loan")), lambda: _borrowers_expr(con)), wide=True)
 
 
 def fill_cp_state(con: Backend, cp: Checked) -> None:
