@@ -117,10 +117,10 @@ def _prepared(con: Backend, dataset: str) -> ir.Table:
 
 def _with_helpers(con: Backend, dataset: str, t: ir.Table) -> ir.Table:
     """Columns from other rows, files and periods that the cross-record rules look at.
-    Grouped sets joined back, rather than window functions, which would drag every column
-    through a sort; what concerns borrowers comes from the small helper tables that
-    `fill_borrowers` and `fill_cp_state` fill, so the pass over the loans joins no table
-    as large as the counterparty file."""
+    Grouped sets looked up, rather than window functions, which would drag every column
+    through a sort: the repeated keys come from `repeated`, what concerns borrowers from the
+    small helper tables that `fill_borrowers` and `fill_cp_state` fill, so the pass over the
+    loans joins no table as large as the counterparty file."""
     rep = con.table("repeated")
     for r, f in row_rules(dataset):
         if r.check == "unique_key":
