@@ -219,10 +219,10 @@ def run(con: Backend, text: str) -> list[tuple[object, ...]]:
 def refill(con: Backend, table: str, text: str | None, *, wide: bool = False) -> None:
     """Replace the rows of a helper table with the query's (none when it is None).
     `wide`: run it on twice as many threads as the engine has. Grouping the keys of a
-    whole file (10M loan ids, 3.3M borrowers) took half the time so on 2 cores, in the
-    collect path as benchmarks/ingest.py runs it; DuckDB partitions a grouping's hash
-    table by thread count, and smaller partitions miss the cache less. The checks and the
-    writes gained nothing from it."""
+    whole file (10M loan ids, 3.3M borrowers) took about half the time so on 2 cores, in
+    the collect path as benchmarks/ingest.py runs it (likely because DuckDB partitions a
+    grouping's hash table by thread count, and smaller partitions miss the cache less). The
+    checks and the writes gained nothing from it."""
     con.raw_sql(f"DELETE FROM {table}")
     if text is None:
         return
@@ -254,8 +254,9 @@ def copy_parquet(con: Backend, text: str, path: Path, nullable: bool = False,
         # An enumeration column goes to the file as its dictionary and one small code per
         # row, where text is hashed value by value into a dictionary; the other text
         # columns then skip the dictionary (they are mostly ids and free text, for which
-        # building one and giving it up cost a fifth of the write). Together, 35% less CPU
-        # writing 10M loans, and a smaller file (benchmarks/ingest.py).
+        # building one and giving it up cost a fifth of the write), and no Bloom filters are
+        # built. Together, a fifth less CPU writing 10M accepted loans, and a smaller file
+        # (docs/benchmarks.md, Ingest).
         casts = ", ".join(f"CAST({_ident(c)} AS ENUM({', '.join(map(_q, values))})) "
                           f"AS {_ident(c)}" for c, values in enums.items())
         text = f"SELECT * REPLACE ({casts}) FROM ({text})"
