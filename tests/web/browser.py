@@ -8,7 +8,6 @@ serving). Chromium is Debian's (`make chromium` installs it); Playwright never d
 from __future__ import annotations
 
 import io
-import shutil
 import socket
 import threading
 import time
@@ -18,8 +17,6 @@ from typing import Any
 import pytest
 import uvicorn
 
-from fiveareas.store import accounts
-from fiveareas.store import catalog as cat
 from fiveareas.store.home import Home
 from fiveareas.web.app import create_app
 
@@ -27,23 +24,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-PASSWORD = "correct horse battery"
-USERS = {"reg": ("regulator", None), "b1": ("bank", "B00001"), "b2": ("bank", "B00002")}
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
 DOCS_SHOTS = REPO / "docs" / "screenshots"
 WIDTH = 1280
-
-
-def private_home(city_home: Home, folder: Path) -> Home:
-    """A copy of the measured city with a regulator and two banks (password PASSWORD)."""
-    home = Home.resolve(folder / "home")
-    shutil.copytree(city_home.root, home.root, dirs_exist_ok=True)
-    engine = cat.open_catalog(home.catalog_url)
-    for name, (role, inst) in USERS.items():
-        accounts.create(engine, name, role, PASSWORD, inst)
-    engine.dispose()
-    return home
 
 
 class Server:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -13,30 +12,13 @@ from fastapi.testclient import TestClient
 from fiveareas.store import accounts
 from fiveareas.store import catalog as cat
 from fiveareas.store.home import Home
-from fiveareas.web.app import create_app
-
-PASSWORD = "correct horse battery"
+from tests.web.site import PASSWORD, client, private_site
 
 
 @pytest.fixture(scope="module")
 def site(city: tuple[Home, dict], tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A copy of the city with a regulator, two banks and their tokens."""
-    home = Home.resolve(tmp_path_factory.mktemp("web") / "home")
-    shutil.copytree(city[0].root, home.root, dirs_exist_ok=True)
-    engine = cat.open_catalog(home.catalog_url)
-    tokens = {}
-    for name, role, inst in (("reg", "regulator", None), ("b1", "bank", "B00001"),
-                             ("b2", "bank", "B00002")):
-        accounts.create(engine, name, role, PASSWORD, inst)
-        tokens[name] = accounts.issue_token(engine, name, "test")[1]
-    return {"home": home, "app": create_app(home), "tokens": tokens}
-
-
-def client(site: dict, who: str | None = None) -> TestClient:
-    c = TestClient(site["app"])
-    if who:
-        c.headers["Authorization"] = f"Bearer {site['tokens'][who]}"
-    return c
+    return private_site(city[0], tmp_path_factory.mktemp("web"))
 
 
 def test_whoami_per_role(site: dict) -> None:

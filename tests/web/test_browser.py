@@ -23,7 +23,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from fiveareas.store import catalog as cat
 from fiveareas.store import status as st
 from fiveareas.store.home import Home
-from tests.web.browser import PASSWORD, Server, launch, private_home, screenshot
+from tests.web.browser import Server, launch, screenshot
+from tests.web.site import PASSWORD, private_home
 
 DOCS = os.environ.get("FIVEAREAS_DOCS_SCREENSHOTS") == "1"
 AREAS = ("all", "sci_tech", "green", "inclusive", "pension", "digital")

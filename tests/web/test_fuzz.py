@@ -17,7 +17,6 @@ under this pytest), so that one operation's failure does not hide another's.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
 from typing import Any
@@ -29,10 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from fiveareas.store import accounts
-from fiveareas.store import catalog as cat
 from fiveareas.store.home import Home
-from fiveareas.web.app import create_app
+from tests.web.site import private_site
 
 MAX_EXAMPLES = 25
 SUFFIXES = (".csv", ".parquet", ".xlsx", ".tsv")
@@ -41,13 +38,10 @@ SUFFIXES = (".csv", ".parquet", ".xlsx", ".tsv")
 @pytest.fixture(scope="module")
 def fuzzed(city: tuple[Home, dict], tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A private copy of the city (the fuzzer writes to it) and a regulator's token."""
-    home = Home.resolve(tmp_path_factory.mktemp("fuzz") / "home")
-    shutil.copytree(city[0].root, home.root, dirs_exist_ok=True)
-    engine = cat.open_catalog(home.catalog_url)
-    accounts.create(engine, "fuzz-reg", "regulator", "correct horse battery", None)
-    token = accounts.issue_token(engine, "fuzz-reg", "fuzz")[1]
-    app = create_app(home)
-    return {"app": app, "headers": {"Authorization": f"Bearer {token}"},
+    site = private_site(city[0], tmp_path_factory.mktemp("fuzz"),
+                        {"fuzz-reg": ("regulator", None)})
+    app = site["app"]
+    return {"app": app, "headers": {"Authorization": f"Bearer {site['tokens']['fuzz-reg']}"},
             "schema": schemathesis.openapi.from_asgi("/openapi.json", app)}
 
 

@@ -4,46 +4,28 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 
 import pyarrow.parquet as pq
 import pytest
-from fastapi.testclient import TestClient
 
-from fiveareas.store import accounts
 from fiveareas.store import catalog as cat
 from fiveareas.store.home import Home
 from fiveareas.watch import scf_job
 from fiveareas.web.access import OTHER
-from fiveareas.web.app import create_app
-
-PASSWORD = "correct horse battery"
+from tests.web.site import client, private_site
 
 
 @pytest.fixture(scope="module")
 def site(city: tuple[Home, dict], tmp_path_factory: pytest.TempPathFactory) -> dict:
-    home = Home.resolve(tmp_path_factory.mktemp("scfweb") / "home")
-    shutil.copytree(city[0].root, home.root, dirs_exist_ok=True)
-    engine = cat.open_catalog(home.catalog_url)
-    owners = scf_job.owners(home)
-    found = scf_job.read_findings(home).to_pylist()
+    found = scf_job.read_findings(city[0]).to_pylist()
     # the bank: one involved in a cross-bank duplicate, so that it has another bank's side
     dup = next(f for f in found if f["check"] == "duplicate_financing"
                and len(set(f["institution_ids"])) > 1)
     bank = sorted(set(dup["institution_ids"]))[0]
-    tokens = {}
-    for name, role, inst in (("reg", "regulator", None), ("bank", "bank", bank)):
-        accounts.create(engine, name, role, PASSWORD, inst)
-        tokens[name] = accounts.issue_token(engine, name, "test")[1]
-    return {"home": home, "app": create_app(home), "tokens": tokens, "bank": bank,
-            "dup": dup, "owners": owners, "city": city[0].root.parent / "city"}
-
-
-def client(site: dict, who: str | None = None) -> TestClient:
-    c = TestClient(site["app"])
-    if who:
-        c.headers["Authorization"] = f"Bearer {site['tokens'][who]}"
-    return c
+    site = private_site(city[0], tmp_path_factory.mktemp("scfweb"),
+                        {"reg": ("regulator", None), "bank": ("bank", bank)})
+    return {**site, "bank": bank, "dup": dup, "owners": scf_job.owners(site["home"]),
+            "city": city[0].root.parent / "city"}
 
 
 def test_the_regulator_sees_every_finding_and_the_public_none(site: dict) -> None:

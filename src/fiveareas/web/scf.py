@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from fiveareas.watch import scf_job
+from fiveareas.watch.scf import CHECKS
 from fiveareas.web import access
 from fiveareas.web.api import PROBLEMS, Caller, UploadOut, _findings, _sub, audit_event
 from fiveareas.web.api import visible_submission as _visible
@@ -24,10 +25,6 @@ from fiveareas.web.upload import collect_files
 
 router = APIRouter(prefix="/api/v1/scf", responses=PROBLEMS, tags=["supply chain"])
 pages = APIRouter(include_in_schema=False)
-CHECKS = ("four_flow", "duplicate_financing", "double_pledge", "circular_trade",
-          "proceeds_round_trip")
-FILES = ("parties", "contracts", "invoices", "shipments", "warehouse_receipts", "payments",
-         "applications", "application_documents")
 
 
 class ScfFinding(BaseModel):

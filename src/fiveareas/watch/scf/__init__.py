@@ -16,7 +16,7 @@ from fiveareas.watch.scf.baseline import run_baseline_findings
 from fiveareas.watch.scf.cycles import check_cycles
 from fiveareas.watch.scf.duplicates import check_duplicates
 from fiveareas.watch.scf.evaluate import evaluate, read_labels
-from fiveareas.watch.scf.findings import FINDING_SCHEMA, Finding, finding_id, to_table
+from fiveareas.watch.scf.findings import CHECKS, FINDING_SCHEMA, Finding, finding_id, to_table
 from fiveareas.watch.scf.four_flow import check_four_flow
 from fiveareas.watch.scf.index import check_application, prepare_index
 from fiveareas.watch.scf.pledges import check_pledges
@@ -25,6 +25,7 @@ from fiveareas.watch.scf.source import DATASETS, open_documents, working_tables
 from fiveareas.watch.scf.tolerances import Tolerances, load_tolerances
 
 __all__ = [
+    "CHECKS",
     "DATASETS",
     "FINDING_SCHEMA",
     "Finding",

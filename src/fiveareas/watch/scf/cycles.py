@@ -17,6 +17,7 @@ import duckdb
 import networkx as nx
 
 from fiveareas.watch.scf.findings import Finding
+from fiveareas.watch.scf.source import records
 from fiveareas.watch.scf.tolerances import Tolerances
 
 CONTRACTS_SQL = """
@@ -44,11 +45,8 @@ def party_groups(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
 
 
 def contract_edges(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    cur = con.execute(CONTRACTS_SQL)
-    names = [d[0] for d in cur.description]
     edges: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in cur.fetchall():
-        rec = dict(zip(names, row, strict=True))
+    for rec in records(con, CONTRACTS_SQL):
         edges[(rec["seller_id"], rec["buyer_id"])].append(rec)
     return edges
 

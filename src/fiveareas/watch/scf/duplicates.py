@@ -34,6 +34,7 @@ import duckdb
 
 from fiveareas.watch.scf.findings import Finding, from_groups
 from fiveareas.watch.scf.names import bigrams_sql, core_name_sql, jaccard_sql
+from fiveareas.watch.scf.source import records
 from fiveareas.watch.scf.split import split_findings
 from fiveareas.watch.scf.tolerances import Tolerances
 
@@ -230,9 +231,7 @@ def sql_pairs(con: duckdb.DuckDBPyConnection, threshold: float) -> list[dict[str
     WHERE pow(2, match_weight) / (1 + pow(2, match_weight)) >= ?
     ORDER BY unique_id_l, unique_id_r
     """
-    cur = con.execute(sql, [threshold])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return records(con, sql, [threshold])
 
 
 def _invoice(rec: dict[str, Any], side: str) -> dict[str, Any]:

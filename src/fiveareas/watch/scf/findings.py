@@ -11,6 +11,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from fiveareas.watch.scf.source import records
+
 CHECKS = (
     "four_flow",
     "duplicate_financing",
@@ -57,11 +59,8 @@ def from_groups(con: Any, sql: str, *, check: str, variant: str, score: float,
     """One high-severity finding per row of `sql`: its `institutions` and `apps` columns say
     who is involved, every other column is evidence under its own name. The exact-key matches
     (the same invoice, the same receipt) are all of this one shape."""
-    cur = con.execute(sql)
-    names = [d[0] for d in cur.description]
     out = []
-    for row in cur.fetchall():
-        evidence = dict(zip(names, row, strict=True))
+    for evidence in records(con, sql):
         insts, apps = evidence.pop("institutions"), evidence.pop("apps")
         out.append(Finding(check=check, variant=variant, severity="high", score=score,
                            institution_ids=insts, application_ids=sorted(set(apps)),

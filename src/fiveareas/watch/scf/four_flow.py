@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from fiveareas.watch.scf.findings import Finding
+from fiveareas.watch.scf.source import records
 from fiveareas.watch.scf.tolerances import Tolerances
 
 RULE_ORDER = (
@@ -47,19 +48,14 @@ QUALIFY row_number() OVER (PARTITION BY a.institution_id, a.application_id
 
 def app_contracts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """One row per application with the contract it rests on (the first by id if several)."""
-    cur = con.execute(APP_CONTRACT_SQL)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return records(con, APP_CONTRACT_SQL)
 
 
 def _grouped(
     con: duckdb.DuckDBPyConnection, sql: str
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    cur = con.execute(sql)
-    names = [d[0] for d in cur.description]
     out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in cur.fetchall():
-        rec = dict(zip(names, row, strict=True))
+    for rec in records(con, sql):
         out[(rec.pop("inst"), rec.pop("app"))].append(rec)
     return out
 
@@ -109,11 +105,8 @@ ORDER BY value_date, payment_id, institution_id
 def _payments_by_pair(
     con: duckdb.DuckDBPyConnection,
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    cur = con.execute(PAYMENTS_SQL)
-    names = [d[0] for d in cur.description]
     out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in cur.fetchall():
-        rec = dict(zip(names, row, strict=True))
+    for rec in records(con, PAYMENTS_SQL):
         out[(rec["payer_id"], rec["payee_id"])].append(rec)
     return out
 

@@ -29,6 +29,7 @@ import duckdb
 from fiveareas.watch.scf.cycles import party_groups
 from fiveareas.watch.scf.findings import Finding
 from fiveareas.watch.scf.four_flow import app_contracts
+from fiveareas.watch.scf.source import records
 from fiveareas.watch.scf.tolerances import Tolerances
 
 RULE = (
@@ -80,10 +81,7 @@ class Flows:
 
 def load_flows(con: duckdb.DuckDBPyConnection) -> Flows:
     flows = Flows()
-    cur = con.execute(PAYMENTS_SQL)
-    names = [d[0] for d in cur.description]
-    for row in cur.fetchall():
-        rec = dict(zip(names, row, strict=True))
+    for rec in records(con, PAYMENTS_SQL):
         flows.by_payer[rec["payer_id"]].append(rec)
         flows.by_payee[rec["payee_id"]].append(rec)
     for buyer, seller, cid in con.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -31,6 +32,14 @@ SQL_TYPES = {
     "integer": "BIGINT",
     "boolean": "BOOLEAN",
 }
+
+
+def records(con: duckdb.DuckDBPyConnection, sql: str,
+            params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """The query's rows as dicts by column name, the form every check works on."""
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def _quote(text: str) -> str:
