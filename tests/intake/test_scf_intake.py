@@ -142,6 +142,21 @@ def test_each_bad_row_is_quarantined_with_its_rule(tmp_path: Path, home: Home, d
     assert len(landed) == len(documents()[dataset]) - 1
 
 
+def test_a_missing_id_hides_no_unknown_reference(tmp_path: Path, home: Home) -> None:
+    """An application or a contract without an id names none; the other documents' links
+    are still checked (a null among the known ids made every unknown one pass)."""
+    docs = documents()
+    docs["financing_application"].append({**docs["financing_application"][0],
+                                          "application_id": ""})
+    docs["contract"].append({**docs["contract"][0], "contract_id": ""})
+    docs["application_document"][0]["application_id"] = "A-9"
+    docs["application_document"][2]["document_id"] = "W-9"
+    (out,) = ingest([write_scf(tmp_path / "in", docs)], home)
+    counts = rule_counts(home, out.submission)
+    assert counts[("application_document", "E0310")] == 1
+    assert counts[("application_document", "E0311")] == 1
+
+
 def test_a_repeated_document_is_an_error_on_its_key(tmp_path: Path, home: Home) -> None:
     docs = documents()
     docs["invoice"].append({**docs["invoice"][0], "amount": "1.00"})

@@ -183,6 +183,9 @@ def _borrowers_expr(con: Backend) -> ir.Table:
     line of its loans. Raw ids, not the row view's: a blank id is then not taken for a
     missing one, so counterparty ids match `loan.counterparty_id` exactly as before."""
     raw = con.table("loan")
+    # A loan without a borrower id names no borrower: a null in the set would make every
+    # look-up of an id outside it unknown rather than false (W0308 went silent).
+    raw = raw.filter(raw.counterparty_id.notnull())
     line = raw.credit_line.try_cast(PARSED_TYPES["amount"])  # blank text casts to null too
     return raw.group_by(_b_id=raw.counterparty_id.cast("string")).aggregate(
         _b_lo=line.min(), _b_hi=line.max())
@@ -338,10 +341,13 @@ def fill_cp_state(con: Backend, cp: Checked) -> None:
 def fill_documents(con: Backend, loaded: set[str]) -> None:
     """Fill `scf_applications` and `scf_documents` from a supply-chain submission's files,
     for the rules E0310 and E0311 on its application_document file."""
-    apps = ("SELECT DISTINCT CAST(application_id AS VARCHAR) FROM financing_application_v"
-            if "financing_application" in loaded else None)
+    # Without the rows that lack an id: a null in a set makes the look-up of every id
+    # outside it unknown rather than false, and the rule would pass them.
+    apps = ("SELECT DISTINCT CAST(application_id AS VARCHAR) FROM financing_application_v "
+            "WHERE application_id IS NOT NULL" if "financing_application" in loaded else None)
     engine.refill(con, "scf_applications", apps)
-    docs = [f"SELECT '{kind}|' || CAST({expr} AS VARCHAR) FROM {ds}_v"
+    docs = [f"SELECT _doc FROM (SELECT '{kind}|' || CAST({expr} AS VARCHAR) AS _doc FROM "
+            f"{ds}_v) WHERE _doc IS NOT NULL"
             for ds, (kind, expr) in DOCUMENT_KEYS.items() if ds in loaded]
     engine.refill(con, "scf_documents", " UNION ALL ".join(docs) if docs else None)
 
