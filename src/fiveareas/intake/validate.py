@@ -6,7 +6,8 @@ and worded from the catalogue. The rules themselves are the pure checks of `chec
 
 The queries run on fixed engine table names (`loan`, `counterparty`, `institution` as loaded,
 and the helper tables `borrowers`, `cp_invalid`, `cp_unknown`, `registered`, `prev_loan`,
-`repeated`), so each compiles once per input schema and is reused for every submission.
+`repeated`, `bad_codes`), so each compiles once per input schema and is reused for every
+submission.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import pyarrow as pa
 from ibis.backends.duckdb import Backend
 
 from fiveareas.intake.catalogue import Rule, message_parts, row_rules
-from fiveareas.intake.checks import CHECKS, REFERENCE
+from fiveareas.intake.checks import CHECKS, CODE_CHECKS, REFERENCE
 from fiveareas.model.template import Field, template
+from fiveareas.reference import uscc
 from fiveareas.store import engine
 
 PARSED_TYPES = {
@@ -54,6 +56,8 @@ HELPERS = {
     # The keys that occur more than once in the file being checked, by field
     # (`_record` for a whole-record key).
     "repeated": "_r_field VARCHAR, _r_key VARCHAR",
+    # The rows whose unified social credit code fails its check character, by field.
+    "bad_codes": "_bc_field VARCHAR, _bc_row BIGINT",
 }
 # The columns that name each kind of document in `application_document.document_id`.
 DOCUMENT_KEYS = {
@@ -121,8 +125,11 @@ def _with_helpers(con: Backend, dataset: str, t: ir.Table) -> ir.Table:
     through a sort: the repeated keys come from `repeated`, what concerns borrowers from the
     small helper tables that `fill_borrowers` and `fill_cp_state` fill, so the pass over the
     loans joins no table as large as the counterparty file."""
-    rep = con.table("repeated")
+    rep, bad = con.table("repeated"), con.table("bad_codes")
     for r, f in row_rules(dataset):
+        if r.check in CODE_CHECKS:
+            rows = bad.filter(bad._bc_field == f.name)._bc_row
+            t = t.mutate(**{f"_bad_{f.name}": t._row.isin(rows)})
         if r.check == "unique_key":
             keys = rep.filter(rep._r_field == f.name)._r_key
             t = t.mutate(**{f"_dup_{f.name}": t[f.name].cast("string").isin(keys)})
@@ -251,6 +258,7 @@ def check(con: Backend, dataset: str) -> Checked:
     engine.refill(con, "repeated", engine.sql(
         con, ("repeated", *key), lambda: _repeated_expr(con, dataset)) if unique else None,
         wide=True)
+    fill_bad_codes(con, dataset)
     engine.materialize_sql(con, out.table, engine.sql(
         con, ("check", *key), lambda: _checked_expr(con, dataset)))
 
@@ -315,6 +323,30 @@ def fill_borrowers(con: Backend) -> None:
     """Fill `borrowers` from the loaded loan file, before either file is checked."""
     engine.refill(con, "borrowers", engine.sql(con, ("borrowers", engine.schema_key(
         con, "loan")), lambda: _borrowers_expr(con)), wide=True)
+
+
+def fill_bad_codes(con: Backend, dataset: str) -> None:
+    """Fill `bad_codes` with the rows of the loaded file whose credit code fails its check
+    character, worked out outside the engine a batch of rows at a time. As 17 character
+    look-ups per code in the engine it took 1.4 s of the 2.2 s check of 3.3M counterparties;
+    streaming the codes out and checking them over their bytes takes about 0.5 s."""
+    con.raw_sql("DELETE FROM bad_codes")
+    for r, f in row_rules(dataset):
+        if r.check not in CODE_CHECKS:
+            continue
+
+        def codes(name: str = f.name, scope: str = r.check) -> ir.Table:
+            v = con.table(f"{dataset}_v")
+            return v.filter(v[name].notnull() & CODE_CHECKS[scope](v)).select(
+                "_row", code=v[name].cast("string"))
+
+        key = ("codes", dataset, r.check, f.name, engine.schema_key(con, dataset))
+        rows = pa.chunked_array([
+            b.column(0).filter(pa.array(uscc.invalid(b.column(1))))
+            for b in engine.batches(con, engine.sql(con, key, codes))], pa.int64())
+        if len(rows):
+            engine.insert_arrow(con, "bad_codes", pa.table({
+                "_bc_field": pa.array([f.name] * len(rows), pa.string()), "_bc_row": rows}))
 
 
 def fill_cp_state(con: Backend, cp: Checked) -> None:

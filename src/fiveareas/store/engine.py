@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 from ibis.backends.duckdb import Backend
 
 from fiveareas.store.home import Home
@@ -131,6 +132,22 @@ def load_arrow(con: Backend, name: str, table: object) -> None:
         raw.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}__arrow")
     finally:
         raw.unregister(f"{name}__arrow")
+
+
+def insert_arrow(con: Backend, name: str, table: object) -> None:
+    """Append an in-memory Arrow table's rows to engine table `name` (same columns)."""
+    raw = con.con
+    raw.register(f"{name}__arrow", table)
+    try:
+        raw.execute(f"INSERT INTO {name} SELECT * FROM {name}__arrow")
+    finally:
+        raw.unregister(f"{name}__arrow")
+
+
+def batches(con: Backend, text: str, rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+    """The query's rows as Arrow batches, for work done outside the engine: batches of a
+    size that stays in the processor's cache rather than one table of every row."""
+    yield from con.con.sql(text).to_arrow_reader(rows)
 
 
 _SQL: dict[tuple[object, ...], str] = {}
