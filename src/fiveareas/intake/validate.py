@@ -362,12 +362,31 @@ def fill_cp_state(con: Backend, cp: Checked) -> None:
     else:
         engine.refill(con, "cp_invalid", None)
 
+    if _lists_every_borrower(con, cp):
+        engine.refill(con, "cp_unknown", None)
+        return
+
     def unknown() -> ir.Table:
         b, v = con.table("borrowers"), con.table("counterparty_v")
         missing = b.anti_join(v, b._b_id == v.counterparty_id)
         return missing.filter(missing._b_id.notnull()).select("_b_id").rename(_cp_id="_b_id")
 
     engine.refill(con, "cp_unknown", engine.sql(con, ("cp_unknown", *key), unknown))
+
+
+def _lists_every_borrower(con: Backend, cp: Checked) -> bool:
+    """Whether the counterparty file lists every borrower of the loan file, from counts at
+    hand. When its ids are distinct (E0302 silent), its rows with an id less those no loan
+    uses (W0308) are the borrowers it lists, so they are as many as the borrowers only if
+    it lists them all. Spares the usual file the search for missing borrowers, a join of
+    two whole sets of ids (0.5-1 s at 3.3M each)."""
+    rules = [r for r, f in row_rules("counterparty") if f.name == "counterparty_id"]
+    if any(r.check == "unique_key" and (r.id, "counterparty_id") in cp.fired for r in rules):
+        return False
+    unused = sum(cp.rule_counts.get(r.id, 0) for r in rules if r.check == "counterparty_used")
+    ((with_id,),) = engine.run(con, "SELECT count(counterparty_id) FROM counterparty_v")
+    ((borrowers,),) = engine.run(con, "SELECT count(*) FROM borrowers")
+    return int(with_id) - unused == int(borrowers)
 
 
 def fill_documents(con: Backend, loaded: set[str]) -> None:
