@@ -126,20 +126,19 @@ def drop(con: Backend, *names: str) -> None:
 
 def load_arrow(con: Backend, name: str, table: object) -> None:
     """Copy an in-memory Arrow table into engine table `name`."""
-    raw = con.con
-    raw.register(f"{name}__arrow", table)
-    try:
-        raw.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}__arrow")
-    finally:
-        raw.unregister(f"{name}__arrow")
+    _from_arrow(con, name, table, f"CREATE OR REPLACE TABLE {name} AS")
 
 
 def insert_arrow(con: Backend, name: str, table: object) -> None:
     """Append an in-memory Arrow table's rows to engine table `name` (same columns)."""
+    _from_arrow(con, name, table, f"INSERT INTO {name}")
+
+
+def _from_arrow(con: Backend, name: str, table: object, into: str) -> None:
     raw = con.con
     raw.register(f"{name}__arrow", table)
     try:
-        raw.execute(f"INSERT INTO {name} SELECT * FROM {name}__arrow")
+        raw.execute(f"{into} SELECT * FROM {name}__arrow")
     finally:
         raw.unregister(f"{name}__arrow")
 
