@@ -1,9 +1,11 @@
 """Ingest benchmark: `ingest()` of one loan-book submission against a bare DuckDB copy.
 
-    .venv/bin/python benchmarks/ingest.py [--rows 1e6,1e7] [--formats parquet,csv]
+    .venv/bin/python benchmarks/ingest.py [--rows 1e6,1e7] [--formats parquet,csv] [--repeat N]
 
 For each size and format, two measurements run in the same invocation, each in a fresh
-subprocess so that its peak memory (RSS high-water mark, from `os.wait4`) is its own:
+subprocess so that its peak memory (RSS high-water mark, from `os.wait4`) is its own
+(`--repeat N`: N such pairs one after the other, the table showing their medians, since a
+shared machine's speed drifts from minute to minute):
 
 - baseline: `COPY (SELECT * FROM read_parquet|read_csv(loans)) TO ... (FORMAT parquet)`, the
   floor for reading the loans file and writing it back as Parquet;
@@ -26,6 +28,7 @@ import functools
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -216,12 +219,30 @@ def _line(kind: str, fmt: str, r: dict[str, Any]) -> str:
             f"cpu {r['cpu_s']:6.2f} s")
 
 
+def _median(pairs: list[tuple[dict[str, Any], dict[str, Any]]]
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The median baseline and the median ingest of the pairs (each a whole measurement, its
+    phases and peak included); with several pairs, their spread is printed."""
+    if len(pairs) > 1:
+        for kind, runs in (("baseline", [b for b, _ in pairs]), ("ingest", [i for _, i in pairs])):
+            secs = sorted(r["seconds"] for r in runs)
+            print(f"{kind} over {len(runs)} runs: {secs[0]:.2f}-{secs[-1]:.2f} s, "
+                  f"median {statistics.median_low(secs):.2f} s", flush=True)
+
+    def middle(runs: list[dict[str, Any]]) -> dict[str, Any]:
+        return sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
+
+    return middle([b for b, _ in pairs]), middle([i for _, i in pairs])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=_rows_arg, default=[1_000_000, 10_000_000])
     ap.add_argument("--formats", default="parquet,csv")
     ap.add_argument("--child", choices=("baseline", "ingest"))
     ap.add_argument("--work", type=Path)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="baseline and ingest pairs per size and format (table: medians)")
     args = ap.parse_args()
     formats = [f for f in args.formats.split(",") if f]
     if args.child:
@@ -235,15 +256,18 @@ def main() -> None:
         _prepare(rows)
         print(f"input {rows:,} loans ready ({time.perf_counter() - t0:.1f} s)", flush=True)
         for fmt in formats:
-            print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
-            base = measure("baseline", rows, fmt)
-            print(_line("baseline", fmt, base), flush=True)
-            ing = measure("ingest", rows, fmt)
-            print(_line("ingest", fmt, ing) + f"  x{ing['seconds'] / base['seconds']:.1f}  "
-                  f"{ing['state']}: {ing['all_rows']:,} rows, {ing['quarantined']:,} "
-                  f"quarantined, {ing['errors']:,} errors, {ing['warnings']:,} warnings",
-                  flush=True)
-            table.append((rows, fmt, base, ing))
+            pairs = []
+            for _ in range(args.repeat):
+                print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
+                base = measure("baseline", rows, fmt)
+                print(_line("baseline", fmt, base), flush=True)
+                ing = measure("ingest", rows, fmt)
+                print(_line("ingest", fmt, ing) + f"  x{ing['seconds'] / base['seconds']:.1f}  "
+                      f"{ing['state']}: {ing['all_rows']:,} rows, {ing['quarantined']:,} "
+                      f"quarantined, {ing['errors']:,} errors, {ing['warnings']:,} warnings",
+                      flush=True)
+                pairs.append((base, ing))
+            table.append((rows, fmt, *_median(pairs)))
     print()
     print("| rows | format | baseline s | ingest s | ingest rows/s | ingest / baseline "
           "| baseline peak MB | ingest peak MB | baseline CPU s | ingest CPU s |")
