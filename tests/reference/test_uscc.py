@@ -62,7 +62,7 @@ def test_vectorised_check_agrees_with_python() -> None:
         "9144030071526726xg", " 9144030071526726X", "中中中中中中", "914403007152672\u00e9G",
         "91440300715267A6XG", None, "91330100716105852F", *_letter_in_division()]
     expected = np.array([v is not None and not uscc.is_valid(v) for v in values])
-    assert 100 < expected.sum() < len(good)  # the mutations include valid codes by chance
+    assert 100 < expected.sum() < len(good)  # most mutations fail; a few stay valid by chance
     arr = pa.array(values, pa.string())
     assert (uscc.invalid(arr) == expected).all()
     assert (uscc.invalid(arr.slice(7, 300)) == expected[7:307]).all()  # offsets of a slice
