@@ -258,7 +258,7 @@ def check(con: Backend, dataset: str) -> Checked:
     engine.refill(con, "repeated", engine.sql(
         con, ("repeated", *key), lambda: _repeated_expr(con, dataset)) if unique else None,
         wide=True)
-    fill_bad_codes(con, dataset)
+    _fill_bad_codes(con, dataset, key)
     engine.materialize_sql(con, out.table, engine.sql(
         con, ("check", *key), lambda: _checked_expr(con, dataset)))
 
@@ -325,7 +325,7 @@ def fill_borrowers(con: Backend) -> None:
         con, "loan")), lambda: _borrowers_expr(con)), wide=True)
 
 
-def fill_bad_codes(con: Backend, dataset: str) -> None:
+def _fill_bad_codes(con: Backend, dataset: str, key: tuple[object, ...]) -> None:
     """Fill `bad_codes` with the rows of the loaded file whose credit code fails its check
     character, worked out outside the engine a batch of rows at a time. As 17 character
     look-ups per code in the engine it took 1.4 s of the 2.2 s check of 3.3M counterparties;
@@ -334,19 +334,20 @@ def fill_bad_codes(con: Backend, dataset: str) -> None:
     for r, f in row_rules(dataset):
         if r.check not in CODE_CHECKS:
             continue
-
-        def codes(name: str = f.name, scope: str = r.check) -> ir.Table:
-            v = con.table(f"{dataset}_v")
-            return v.filter(v[name].notnull() & CODE_CHECKS[scope](v)).select(
-                "_row", code=v[name].cast("string"))
-
-        key = ("codes", dataset, r.check, f.name, engine.schema_key(con, dataset))
-        rows = pa.chunked_array([
-            b.column(0).filter(pa.array(uscc.invalid(b.column(1))))
-            for b in engine.batches(con, engine.sql(con, key, codes))], pa.int64())
+        text = engine.sql(con, ("codes", r.check, f.name, *key),
+                          lambda r=r, f=f: _codes_expr(con, dataset, r.check, f.name))
+        rows = pa.chunked_array([b.column(0).filter(pa.array(uscc.invalid(b.column(1))))
+                                 for b in engine.batches(con, text)], pa.int64())
         if len(rows):
             engine.insert_arrow(con, "bad_codes", pa.table({
-                "_bc_field": pa.array([f.name] * len(rows), pa.string()), "_bc_row": rows}))
+                "_bc_field": pa.repeat(f.name, len(rows)), "_bc_row": rows}))
+
+
+def _codes_expr(con: Backend, dataset: str, check: str, field: str) -> ir.Table:
+    """Row number and code of the rows whose code the check concerns."""
+    v = con.table(f"{dataset}_v")
+    return v.filter(v[field].notnull() & CODE_CHECKS[check](v)).select(
+        "_row", code=v[field].cast("string"))
 
 
 def fill_cp_state(con: Backend, cp: Checked) -> None:

@@ -44,9 +44,7 @@ def is_valid(code: str) -> bool:
 def invalid(codes: pa.Array) -> np.ndarray:
     """For each value of a text array, whether it is not a valid code (a null is not
     invalid: a missing value is another rule's business). The same verdict as `is_valid`,
-    vectorised over the array's bytes: the collect path checks millions of codes a month,
-    and 17 look-ups per code as engine expressions were half the cost of checking a
-    counterparty file (docs/benchmarks.md, Ingest)."""
+    vectorised over the array's bytes, for the millions of codes the collect path checks."""
     if not pa.types.is_string(codes.type):
         codes = codes.cast(pa.string())
     n = len(codes)
