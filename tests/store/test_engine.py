@@ -54,5 +54,5 @@ def test_a_value_outside_the_enumeration_fails_the_write_rather_than_landing_as_
     """The collector lists only values a blocking rule admits; should one slip through, the
     write stops loudly instead of losing it."""
     out = tmp_path / "x.parquet"
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(duckdb.Error, match="currency value 'RMB' is not one of its 1 allowed"):
         engine.copy_parquet(con, "SELECT 'RMB' AS currency", out, enums={"currency": ("CNY",)})
