@@ -8,7 +8,9 @@ failed": a missing value is the business of the `present` rule alone.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from functools import cache
 
 import ibis
 import ibis.expr.types as ir
@@ -42,7 +44,6 @@ TEXT_FORMS = {
     "boolean": r"^\s*(true|false|TRUE|FALSE|True|False|1|0)\s*$",
 }
 PERSON_ID = r"^P[0-9A-F]{17}$"
-SEP = "|"  # between a field's allowed values in the text `allowed_value` searches
 
 
 def check(fn: Check) -> Check:
@@ -87,18 +88,29 @@ def parses(t: ir.Table, f: Field) -> ir.BooleanValue:
     return col.notnull() & typed.isnull()
 
 
+def listed_name(values: tuple[str, ...]) -> str:
+    """The engine function that tells a value of `values` (made by `validate.create_helpers`)."""
+    return "_listed_" + hashlib.sha1("\x1f".join(values).encode()).hexdigest()[:12]
+
+
+@cache
+def _listed(values: tuple[str, ...]) -> Callable[[ir.Value], ir.BooleanValue]:
+    @ibis.udf.scalar.builtin(name=listed_name(values))
+    def listed(value: str) -> bool:
+        """Declared here, made in the engine."""
+
+    return listed
+
+
 @check
 def allowed_value(t: ir.Table, f: Field) -> ir.BooleanValue:
-    """Sought in one text of the allowed values, each between separators, rather than as
-    an IN list: a function of the one column that cannot fail, which DuckDB works out once
-    per distinct value of a dictionary-encoded column instead of every row (one column of
-    10M loans alone: 0.024 against 0.066 s; the 10M-loan counterparty check about 0.1 s
-    faster). A value with the separator in it is never allowed, so `doubtful|loss` does
-    not pass as one of the list."""
-    assert not any(SEP in v for v in f.allowed), f"{f.name}: an allowed value holds {SEP!r}"
+    """Through the engine function `listed_name(f.allowed)`, a cast to the enumeration of the
+    allowed values that cannot fail, rather than an IN list: DuckDB works such a cast out
+    once per distinct value of a dictionary-encoded column, an IN list on every row (one
+    column of 10M loans read from Parquet: 0.02 against 0.06-0.09 s), and on a column of
+    text it is as fast as the list (1M loans loaded from CSV: 0.020 against 0.016 s)."""
     col = t[f.name]
-    listed = ibis.literal(SEP + SEP.join(f.allowed) + SEP)
-    return ~(listed.contains(SEP + col + SEP) & ~col.contains(SEP))
+    return col.notnull() & ~_listed(f.allowed)(col)
 
 
 @check

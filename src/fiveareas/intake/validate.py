@@ -22,7 +22,7 @@ import pyarrow as pa
 from ibis.backends.duckdb import Backend
 
 from fiveareas.intake.catalogue import Rule, message_parts, row_rules
-from fiveareas.intake.checks import CHECKS, CODE_CHECKS, REFERENCE
+from fiveareas.intake.checks import CHECKS, CODE_CHECKS, REFERENCE, listed_name
 from fiveareas.model.template import Field, template
 from fiveareas.reference import uscc
 from fiveareas.store import engine
@@ -240,13 +240,17 @@ def _failing_expr(con: Backend, dataset: str) -> ir.Table:
 
 def create_helpers(con: Backend) -> None:
     """Helper tables with fixed schemas: empty ones the collector fills per submission, the
-    catalogue's message parts used to word findings, and the checks' code tables."""
+    catalogue's message parts used to word findings, the checks' code tables, and the
+    functions that tell an allowed value (E0103)."""
     for name, cols in HELPERS.items():
         con.raw_sql(f"CREATE OR REPLACE TABLE {name} ({cols})")
     parts = [{"m_dataset": ds, **p} for ds in template().datasets for p in message_parts(ds)]
     engine.load_arrow(con, "messages", pa.Table.from_pylist(parts))
     for name, codes in REFERENCE.items():
         engine.load_arrow(con, name, pa.table({"code": pa.array(sorted(codes()), pa.string())}))
+    for values in {f.allowed for ds in template().datasets for r, f in row_rules(ds)
+                   if r.check == "allowed_value"}:
+        engine.define_listed(con, listed_name(values), values)
 
 
 def check(con: Backend, dataset: str) -> Checked:
