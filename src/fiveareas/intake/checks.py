@@ -2,7 +2,9 @@
 
 They are backend-neutral Ibis expressions over a prepared table whose columns are the raw
 values (`name`), the parsed values (`name__t`) and the helper columns that the validator joins
-in (`_cp_state`, `_dup_loan_id`, `_prev_start_date`, ...). A null condition means "not
+in (`_cp_state`, `_dup_loan_id`, `_prev_start_date`, ...). They may look values up in the
+engine's code tables (`REFERENCE`) and call the engine functions the validator makes for
+them (`listed_name`); the SQL of both lives in `store.engine`. A null condition means "not
 failed": a missing value is the business of the `present` rule alone.
 """
 

@@ -6,8 +6,8 @@ and worded from the catalogue. The rules themselves are the pure checks of `chec
 
 The queries run on fixed engine table names (`loan`, `counterparty`, `institution` as loaded,
 and the helper tables `borrowers`, `cp_invalid`, `cp_unknown`, `registered`, `prev_loan`,
-`repeated`, `bad_codes`), so each compiles once per input schema and is reused for every
-submission.
+`repeated`, `bad_codes`, and the functions `_listed_*` that tell an allowed value), so each
+compiles once per input schema and is reused for every submission.
 """
 
 from __future__ import annotations
