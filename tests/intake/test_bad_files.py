@@ -200,14 +200,19 @@ def truncated_parquet(_: Path) -> bytes:
     return data[: len(data) // 2]
 
 
-def damaged_parquet_page(_: Path) -> bytes:
-    """Footer and schema intact, the first data page overwritten: only reading the values
-    finds the damage (Parquet is read in place, after the columns were checked)."""
-    data = bytearray(parquet_bytes(typed_table(LOANS, "loan")))
-    start = pq.ParquetFile(io.BytesIO(bytes(data))).metadata.row_group(0).column(0)
-    offset = start.data_page_offset + 8
-    data[offset:offset + 24] = b"\xff" * 24
-    return bytes(data)
+def damaged_parquet_page(column: str) -> Callable[[Path], bytes]:
+    """Footer and schema intact, the first data page of `column` overwritten: only reading
+    its values finds the damage (Parquet is read in place, after the columns were checked)."""
+    def build(_: Path) -> bytes:
+        table = typed_table(LOANS, "loan")
+        data = bytearray(parquet_bytes(table))
+        chunk = pq.ParquetFile(io.BytesIO(bytes(data))).metadata.row_group(0).column(
+            table.column_names.index(column))
+        end = (chunk.dictionary_page_offset or chunk.data_page_offset) + \
+            chunk.total_compressed_size
+        data[end - 24:end] = b"\xff" * 24  # the end of the page's values, past its header
+        return bytes(data)
+    return build
 
 
 def corrupt_xlsx(tmp: Path) -> bytes:
@@ -260,8 +265,13 @@ CASES: list[Any] = [
      "E0001", "loans.csv", ("could not be parsed", "line 4 has 22 fields")),
     ("corrupt-parquet", book_with_loans(truncated_parquet, "loans.parquet"), "E0001",
      "loans.parquet", ("not a readable Parquet file",)),
-    ("damaged-parquet-page", book_with_loans(damaged_parquet_page, "loans.parquet"), "E0001",
-     "loans.parquet", ("parquet could not be parsed",)),
+    ("damaged-parquet-page", book_with_loans(damaged_parquet_page("period"), "loans.parquet"),
+     "E0001", "loans.parquet", ("parquet could not be parsed",)),
+    # First read by the loan check, while the counterparty rows land on the side connection:
+    # that write is stopped and waited for, and the engine serves the next submission.
+    ("damaged-parquet-page-late", book_with_loans(damaged_parquet_page("interest_rate"),
+                                                  "loans.parquet"),
+     "E0001", "loans.parquet", ("parquet could not be parsed",)),
     ("parquet-missing-column", book_with_loans(
         parquet_bytes(string_table(LOANS, "loan").drop_columns(["balance"])), "loans.parquet"),
      "E0002", "loans.parquet", ("missing column(s): balance",)),

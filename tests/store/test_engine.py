@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -21,22 +22,42 @@ def con(tmp_path: Path) -> Iterator[Backend]:
     c.disconnect()
 
 
-def test_wide_refill_fills_the_table_and_restores_the_thread_count(con: Backend) -> None:
+def test_refill_replaces_the_rows(con: Backend) -> None:
     con.raw_sql("CREATE TABLE keys (k VARCHAR)")
     con.raw_sql("INSERT INTO keys VALUES ('stale')")
-    before = con.raw_sql("SELECT current_setting('threads')").fetchone()
-    engine.refill(con, "keys", "SELECT 'k' || i FROM range(5) t(i) WHERE i % 2 = 0", wide=True)
+    engine.refill(con, "keys", "SELECT 'k' || i FROM range(5) t(i) WHERE i % 2 = 0")
     assert sorted(r[0] for r in con.raw_sql("SELECT k FROM keys").fetchall()) == [
         "k0", "k2", "k4"]
-    assert con.raw_sql("SELECT current_setting('threads')").fetchone() == before
+    engine.refill(con, "keys", None)
+    assert con.raw_sql("SELECT count(*) FROM keys").fetchall() == [(0,)]
 
 
-def test_wide_refill_restores_the_thread_count_when_the_query_fails(con: Backend) -> None:
-    con.raw_sql("CREATE TABLE keys (k VARCHAR)")
-    before = con.raw_sql("SELECT current_setting('threads')").fetchone()
-    with pytest.raises(duckdb.Error):
-        engine.refill(con, "keys", "SELECT no_such_column FROM range(3)", wide=True)
-    assert con.raw_sql("SELECT current_setting('threads')").fetchone() == before
+def test_oversubscribed_engine_runs_twice_the_threads_unless_told(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FIVEAREAS_THREADS", raising=False)
+    monkeypatch.setattr(engine.os, "cpu_count", lambda: 3)
+    home = Home.resolve(tmp_path / "home")
+    for env, oversubscribe, threads in ((None, 1, 3), (None, 2, 6), ("1", 2, 1)):
+        if env is not None:
+            monkeypatch.setenv("FIVEAREAS_THREADS", env)
+        c = engine.connect(home, oversubscribe=oversubscribe)
+        assert c.raw_sql("SELECT current_setting('threads')").fetchone() == (threads,)
+        c.disconnect()
+
+
+def test_side_connection_reads_the_same_tables_while_the_first_works(
+        con: Backend, tmp_path: Path) -> None:
+    """The collector writes one file's rows on the side while it checks the other."""
+    con.raw_sql("CREATE TABLE t AS SELECT range AS i FROM range(200000)")
+    side = engine.side(con)
+    out = tmp_path / "side.parquet"
+    with ThreadPoolExecutor(1) as pool:
+        done = pool.submit(engine.copy_parquet, side, "SELECT i FROM t", out)
+        con.raw_sql("CREATE TABLE u AS SELECT sum(i) AS s FROM t")
+        done.result()
+    side.disconnect()
+    assert pq.read_table(out).num_rows == 200000
+    assert con.raw_sql("SELECT s FROM u").fetchall() == [(199999 * 200000 // 2,)]
 
 
 def test_enumerated_columns_are_written_as_text(con: Backend, tmp_path: Path) -> None:

@@ -170,7 +170,7 @@ def _repeated_expr(con: Backend, dataset: str) -> ir.Table:
     """The keys that occur more than once, as (field, key). Found by their own grouping and
     kept in the small table `repeated`, which the check looks each row up in: as a subquery
     of the check, joined against every row, it made the counterparty pass a fifth slower
-    (the loan pass the same either way), and on its own it can run wide."""
+    (the loan pass the same either way)."""
     v = con.table(f"{dataset}_v")
     parts = []
     for r, f in row_rules(dataset):
@@ -260,8 +260,7 @@ def check(con: Backend, dataset: str) -> Checked:
     key = (dataset, out.schema)
     unique = any(r.check in UNIQUE for r, _ in row_rules(dataset))
     engine.refill(con, "repeated", engine.sql(
-        con, ("repeated", *key), lambda: _repeated_expr(con, dataset)) if unique else None,
-        wide=True)
+        con, ("repeated", *key), lambda: _repeated_expr(con, dataset)) if unique else None)
     _fill_bad_codes(con, dataset, key)
     engine.materialize_sql(con, out.table, engine.sql(
         con, ("check", *key), lambda: _checked_expr(con, dataset)))
@@ -326,7 +325,7 @@ def landing_enums(dataset: str) -> dict[str, tuple[str, ...]]:
 def fill_borrowers(con: Backend) -> None:
     """Fill `borrowers` from the loaded loan file, before either file is checked."""
     engine.refill(con, "borrowers", engine.sql(con, ("borrowers", engine.schema_key(
-        con, "loan")), lambda: _borrowers_expr(con)), wide=True)
+        con, "loan")), lambda: _borrowers_expr(con)))
 
 
 def _fill_bad_codes(con: Backend, dataset: str, key: tuple[object, ...]) -> None:

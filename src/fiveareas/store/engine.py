@@ -22,17 +22,25 @@ from ibis.backends.duckdb import Backend
 from fiveareas.store.home import Home
 
 
-def connect(home: Home) -> Backend:
-    """An in-process DuckDB with bounded memory that spills to the data home."""
+def connect(home: Home, oversubscribe: int = 1) -> Backend:
+    """An in-process DuckDB with bounded memory that spills to the data home, on
+    `FIVEAREAS_THREADS` threads if set, else `oversubscribe` threads per core."""
     spill = home.tmp / "duckdb"
     spill.mkdir(parents=True, exist_ok=True)
+    threads = os.environ.get("FIVEAREAS_THREADS") or oversubscribe * (os.cpu_count() or 2)
     con = ibis.duckdb.connect(
-        threads=int(os.environ.get("FIVEAREAS_THREADS", os.cpu_count() or 2)),
+        threads=int(threads),
         memory_limit=os.environ.get("FIVEAREAS_MEMORY_LIMIT", "3GB"),
         temp_directory=str(spill),
         preserve_insertion_order=True,
     )
     return con
+
+
+def side(con: Backend) -> Backend:
+    """A second connection to the same database, for queries run in another thread while
+    `con` goes on (DuckDB runs two queries at once, one per connection)."""
+    return ibis.duckdb.from_connection(con.con.cursor())
 
 
 def _q(text: str) -> str:
@@ -232,25 +240,11 @@ def run(con: Backend, text: str) -> list[tuple[object, ...]]:
     return con.raw_sql(text).fetchall()
 
 
-def refill(con: Backend, table: str, text: str | None, *, wide: bool = False) -> None:
-    """Replace the rows of a helper table with the query's (none when it is None).
-    `wide`: run it on twice as many threads as the engine has. Grouping the keys of a
-    whole file (10M loan ids, 3.3M borrowers) took about half the time so on 2 cores, in
-    the collect path as benchmarks/ingest.py runs it (likely because DuckDB partitions a
-    grouping's hash table by thread count, and smaller partitions miss the cache less). The
-    checks and the writes gained nothing from it."""
+def refill(con: Backend, table: str, text: str | None) -> None:
+    """Replace the rows of a helper table with the query's (none when it is None)."""
     con.raw_sql(f"DELETE FROM {table}")
-    if text is None:
-        return
-    if not wide:
+    if text is not None:
         con.raw_sql(f"INSERT INTO {table} {text}")
-        return
-    (threads,) = con.raw_sql("SELECT current_setting('threads')").fetchone() or (1,)
-    con.raw_sql(f"SET threads = {2 * int(threads)}")
-    try:
-        con.raw_sql(f"INSERT INTO {table} {text}")
-    finally:
-        con.raw_sql(f"SET threads = {int(threads)}")
 
 
 def materialize_sql(con: Backend, name: str, text: str) -> None:
