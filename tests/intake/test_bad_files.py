@@ -201,8 +201,9 @@ def truncated_parquet(_: Path) -> bytes:
 
 
 def damaged_parquet_page(column: str) -> Callable[[Path], bytes]:
-    """Footer and schema intact, the first data page of `column` overwritten: only reading
-    its values finds the damage (Parquet is read in place, after the columns were checked)."""
+    """Footer and schema intact, the last bytes of `column`'s values overwritten: only
+    reading them finds the damage (Parquet is read in place, after the columns were
+    checked). The column must hold values: one the statistics show all null is not read."""
     def build(_: Path) -> bytes:
         table = typed_table(LOANS, "loan")
         data = bytearray(parquet_bytes(table))
