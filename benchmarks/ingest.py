@@ -1,6 +1,7 @@
 """Ingest benchmark: `ingest()` of one loan-book submission against a bare DuckDB copy.
 
     .venv/bin/python benchmarks/ingest.py [--rows 1e6,1e7] [--formats parquet,csv] [--repeat N]
+                                          [--against REV]
 
 For each size and format, two measurements run in the same invocation, each in a fresh
 subprocess so that its peak memory (RSS high-water mark, from `os.wait4`) is its own
@@ -17,6 +18,11 @@ shared machine's speed drifts from minute to minute):
 CPU seconds (all threads of the measured process, over the timed part only) are printed
 beside wall time: on a shared machine wall time also counts other work's, CPU time much less.
 Rows per second count loan rows (the counterparty file, N/3 rows, is extra work for ingest).
+`--against REV` also times the ingest of the source at git revision REV (checked out in a
+temporary worktree) beside each ingest of the current source, each going first every other
+time, and prints the ratio of each such pair: the machine's drift moves both alike, so the
+ratios decide a change where two separate runs of the benchmark could not. (A revision whose
+queries are not yet compiled pays for it in its first run: use `--repeat 3` or more.)
 Input comes from `benchmarks/_data.py` and is cached under benchmarks/out/; each run's data
 home is made under benchmarks/work/ and removed afterwards.
 """
@@ -189,14 +195,16 @@ def child(kind: str, rows: int, fmt: str, work: Path) -> None:
 
 
 # ---- parent ------------------------------------------------------------------------------
-def measure(kind: str, rows: int, fmt: str) -> dict[str, Any]:
-    """Run one measurement in a fresh interpreter; its own peak RSS comes from wait4."""
+def measure(kind: str, rows: int, fmt: str, source: Path | None = None) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter; its own peak RSS comes from wait4.
+    `source`: a `src` folder whose package the child imports instead of the installed one."""
     work = WORK / f"{kind}_{fmt}_{rows}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     cmd = [sys.executable, __file__, "--child", kind, "--rows", str(rows), "--formats", fmt,
            "--work", str(work)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    env = dict(os.environ, PYTHONPATH=str(source)) if source else None
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
     text = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -215,6 +223,21 @@ def _prepare(rows: int) -> None:
     of every measurement made after it."""
     code = f"from _data import submission; submission({rows})"
     subprocess.run([sys.executable, "-c", code], cwd=HERE, check=True)
+
+
+def _worktree(rev: str) -> Path:
+    """A detached checkout of `rev` under benchmarks/work/ (removed by `_drop_worktree`)."""
+    path = WORK / f"against-{rev.replace('/', '_')}"
+    _drop_worktree(path)
+    subprocess.run(["git", "worktree", "add", "--detach", "--force", str(path), rev],
+                   cwd=HERE, check=True, capture_output=True)
+    return path
+
+
+def _drop_worktree(path: Path) -> None:
+    subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=HERE,
+                   capture_output=True)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _rows_arg(text: str) -> list[int]:
@@ -251,6 +274,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path)
     ap.add_argument("--repeat", type=int, default=1,
                     help="baseline and ingest pairs per size and format (table: medians)")
+    ap.add_argument("--against", metavar="REV",
+                    help="also time the ingest of this git revision after each ingest")
     args = ap.parse_args()
     formats = [f for f in args.formats.split(",") if f]
     if args.child:
@@ -259,23 +284,59 @@ def main() -> None:
     print(f"nproc {os.cpu_count()}, python {sys.version.split()[0]}, "
           f"source {source_hash()}", flush=True)
     table: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = []
+    tree = _worktree(args.against) if args.against else None
+    against: list[tuple[int, str, list[tuple[float, float]]]] = []
+    try:
+        _runs(args, formats, table, tree, against)
+    finally:
+        if tree is not None:
+            _drop_worktree(tree)
+    _report(table, args.against, against)
+
+
+def _runs(args: argparse.Namespace, formats: list[str],
+          table: list[tuple[int, str, dict[str, Any], dict[str, Any]]], tree: Path | None,
+          against: list[tuple[int, str, list[tuple[float, float]]]]) -> None:
     for rows in args.rows:
         t0 = time.perf_counter()
         _prepare(rows)
         print(f"input {rows:,} loans ready ({time.perf_counter() - t0:.1f} s)", flush=True)
         for fmt in formats:
             pairs = []
-            for _ in range(args.repeat):
+            olds: list[tuple[float, float]] = []
+            for i in range(args.repeat):
                 print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
                 base = measure("baseline", rows, fmt)
                 print(_line("baseline", fmt, base), flush=True)
+                # Against another revision, each goes first every other time, so that being
+                # first (right after the bare copy) favours neither.
+                that = (_that(args.against, rows, fmt, tree)
+                        if tree is not None and i % 2 == 1 else None)
                 ing = measure("ingest", rows, fmt)
                 print(_line("ingest", fmt, ing) + f"  x{ing['seconds'] / base['seconds']:.1f}  "
                       f"{ing['state']}: {ing['all_rows']:,} rows, {ing['quarantined']:,} "
                       f"quarantined, {ing['errors']:,} errors, {ing['warnings']:,} warnings",
                       flush=True)
                 pairs.append((base, ing))
+                if tree is not None:
+                    if that is None:
+                        that = _that(args.against, rows, fmt, tree)
+                    print(f"this / that {ing['seconds'] / that['seconds']:.2f}", flush=True)
+                    olds.append((ing["seconds"], that["seconds"]))
             table.append((rows, fmt, *_median(pairs)))
+            if tree is not None:
+                against.append((rows, fmt, olds))
+
+
+def _that(rev: str, rows: int, fmt: str, tree: Path) -> dict[str, Any]:
+    """The ingest of the other revision's source."""
+    r = measure("ingest", rows, fmt, source=tree / "src")
+    print(_line(rev[:8], fmt, r), flush=True)
+    return r
+
+
+def _report(table: list[tuple[int, str, dict[str, Any], dict[str, Any]]], rev: str | None,
+            against: list[tuple[int, str, list[tuple[float, float]]]]) -> None:
     print()
     print("| rows | format | baseline s | ingest s | ingest rows/s | ingest / baseline "
           "| baseline peak MB | ingest peak MB | baseline CPU s | ingest CPU s |")
@@ -299,6 +360,18 @@ def main() -> None:
     for name in aside:  # overlapping the phases above, so not part of the total
         vals = [ing["phases"].get(name, 0.0) for _, _, _, ing in table]
         print(f"| {name} | " + " | ".join(f"{v:.2f}" for v in vals) + " |")
+    if rev is None:
+        return
+    print()
+    print(f"Against {rev} (ingest seconds, one pair per repeat, run one after the other):")
+    print()
+    print(f"| rows | format | this source | {rev} | this / that, each pair | median ratio |")
+    print("|---:|---|---|---|---|---:|")
+    for rows, fmt, olds in against:
+        ratios = [new / old for new, old in olds]
+        print(f"| {rows:,} | {fmt} | {', '.join(f'{n:.2f}' for n, _ in olds)} "
+              f"| {', '.join(f'{o:.2f}' for _, o in olds)} "
+              f"| {', '.join(f'{r:.2f}' for r in ratios)} | {statistics.median(ratios):.2f} |")
 
 
 if __name__ == "__main__":
