@@ -182,8 +182,8 @@ class Collector:
     @contextmanager
     def _meanwhile(self, stage: Path, checked: validate.Checked) -> Iterator[None]:
         """Land `checked`'s accepted rows on the side connection while the block runs; the
-        block ends when both have. Should the block fail, the side query is interrupted
-        and waited for, since it reads tables the clean-up drops."""
+        block ends when both have. Should the block fail (or the wait be interrupted), the
+        side query is interrupted and waited for, since it reads tables the clean-up drops."""
         if not checked.accepted:
             yield
             return
@@ -191,11 +191,11 @@ class Collector:
         future = self.pool.submit(self._land, self.side, stage, checked, text)
         try:
             yield
+            future.result()
         except BaseException:
             self.side.con.interrupt()
             wait([future])
             raise
-        future.result()
 
     def _identity(self, files: list[readers.LoadedFile]) -> tuple[str, date]:
         """The one institution and period all the submission's rows report for."""
