@@ -61,7 +61,7 @@ class Collector:
         self.catalog = cat.open_catalog(home.catalog_url)
         lake.recover(home, self.catalog)
         # Twice as many engine threads as cores: grouping a whole file's keys (10M loan ids,
-        # 3.3M borrowers) takes half the time so, and the other passes no longer (see
+        # 3.3M borrowers) takes half the time so, and the other passes take no longer (see
         # docs/benchmarks.md, Ingest).
         self.con: Backend = engine.connect(home, oversubscribe=2)
         validate.create_helpers(self.con)
