@@ -276,7 +276,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1,
                     help="baseline and ingest pairs per size and format (table: medians)")
     ap.add_argument("--against", metavar="REV",
-                    help="also time the ingest of this git revision after each ingest")
+                    help="also time the ingest of this git revision beside each ingest")
     args = ap.parse_args()
     formats = [f for f in args.formats.split(",") if f]
     if args.child:
