@@ -11,6 +11,10 @@ Deliberately bad rows (about 0.1% of each file), so quarantine and findings are 
   quarantines its loans (E0304);
 - every 1000th loan (index % 1000 == 7) has a balance over its credit line (E0124);
 - every 1000th loan (index % 1000 == 11) is 120 days overdue but 'normal' (W0126, lands).
+
+Books: `parquet` and `csv` hold those rows; `parquet-clean` holds the same book without the
+blocking errors (the warnings stay), with every column optional as pyarrow, pandas and Spark
+write it: a file the collector lands as received (`fiveareas.intake.received`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ PERIOD = "2024-01-31"
 INSTITUTION = "B0001"
 SIZES = ("large", "medium", "small", "micro")
 BAD_EVERY = 1000
+BOOKS = {"parquet": "parquet", "csv": "csv", "parquet-clean": "parquet"}  # book -> format
 
 
 @dataclass(frozen=True)
@@ -42,10 +47,10 @@ class Submission:
 
     rows: int
     register: Path
-    books: dict[str, Path]  # format -> folder holding loans.<fmt> and counterparties.<fmt>
+    books: dict[str, Path]  # book -> folder holding loans.<format> and counterparties.<format>
 
-    def loans(self, fmt: str) -> Path:
-        return self.books[fmt] / f"loans.{fmt}"
+    def loans(self, book: str) -> Path:
+        return self.books[book] / f"loans.{BOOKS[book]}"
 
 
 def _label(rows: int) -> str:
@@ -81,7 +86,7 @@ def _person_ids(idx: np.ndarray) -> np.ndarray:
     return nib.view("S18").ravel()
 
 
-def counterparties(n: int) -> pa.Table:
+def counterparties(n: int, clean: bool = False) -> pa.Table:
     """n borrowers: 1/3 each enterprises, individual businesses and persons (cycling)."""
     i = np.arange(n, dtype=np.int64)
     kind = i % 3
@@ -93,7 +98,8 @@ def counterparties(n: int) -> pa.Table:
     codes = np.array(sorted(class_codes()), dtype=object)
     districts = np.array(sorted(district_codes()), dtype=object)
     industry = codes[(i * 7919) % len(codes)]
-    industry[i % BAD_EVERY == 3] = "0000"
+    if not clean:
+        industry[i % BAD_EVERY == 3] = "0000"
     org = ~person
 
     def org_only(values: np.ndarray, typ: pa.DataType) -> pa.Array:
@@ -146,7 +152,7 @@ SELECT
   DATE '2023-12-31' - (i * 13 % 1500)::INTEGER AS start_date,
   DATE '2024-02-01' + (i * 17 % 3000)::INTEGER AS maturity_date,
   ((c * 7 % 500 + 10) * 10000)::DECIMAL(18, 2) AS credit_line,
-  CASE WHEN i % {bad} = 7 THEN ((c * 7 % 500 + 10) * 10000 + 1)::DECIMAL(18, 2)
+  CASE WHEN {over_line} THEN ((c * 7 % 500 + 10) * 10000 + 1)::DECIMAL(18, 2)
        ELSE ((c * 7 % 500 + 10) * 10000 * ((i * 31 % 90) + 5) / 100)::DECIMAL(18, 2)
   END AS balance,
   round(2.5 + (i * 11 % 600) / 100.0, 2)::DOUBLE AS interest_rate,
@@ -173,50 +179,70 @@ def _write_register(path: Path) -> None:
                     "institution_type": "city_commercial_bank", "district_code": "310115"})
 
 
-def _check_schema(path: Path, dataset: str) -> None:
-    """The Parquet file carries exactly the template's Arrow types (a bank's typed export)."""
-    got = [(f.name, f.type) for f in pq.read_schema(path)]
-    want = [(f.name, f.type) for f in template()[dataset].arrow_schema()]
+def _check_schema(path: Path, dataset: str, optional: bool = False) -> None:
+    """The Parquet file carries exactly the template's Arrow types (a bank's typed export),
+    every column `optional` if asked."""
+    got = [(f.name, f.type, f.nullable or not optional) for f in pq.read_schema(path)]
+    want = [(f.name, f.type, True) for f in template()[dataset].arrow_schema()]
     if got != want:
         raise AssertionError(f"{path}: schema\n{got}\nis not the template's\n{want}")
 
 
-def submission(rows: int, out: Path = OUT) -> Submission:
-    """The cached submission of `rows` loans, generated on first use."""
+def submission(rows: int, books: tuple[str, ...] = ("parquet", "csv"),
+               out: Path = OUT) -> Submission:
+    """The cached submission of `rows` loans, its `books` generated on first use."""
     root = out / f"loans_{_label(rows)}"
     register = out / "register" / "institutions.csv"
-    books = {fmt: root / fmt for fmt in ("parquet", "csv")}
-    sub = Submission(rows, register, books)
+    sub = Submission(rows, register, {b: root / b for b in BOOKS})
     if not register.exists():
         _write_register(register)
-    done = root / ".complete"
-    if done.exists():
-        return sub
-    for folder in books.values():
-        folder.mkdir(parents=True, exist_ok=True)
+    if any(b in books for b in ("parquet", "csv")) and not (root / ".complete").exists():
+        _generate(sub, clean=False)
+        (root / ".complete").touch()
+    clean = sub.books["parquet-clean"]
+    if "parquet-clean" in books and not (clean / ".complete").exists():
+        _generate(sub, clean=True)
+        (clean / ".complete").touch()
+    return sub
+
+
+def _generate(sub: Submission, clean: bool) -> None:
+    """The loans and counterparties files: typed Parquet and CSV with the bad rows, or (clean)
+    optional-column Parquet without the blocking ones."""
+    books = {"parquet-clean": "parquet"} if clean else {"parquet": "parquet", "csv": "csv"}
+    for book in books:
+        sub.books[book].mkdir(parents=True, exist_ok=True)
+    rows = sub.rows
     ncp = max(rows // 3, 1)
     con = duckdb.connect()
-    cp = counterparties(ncp)
+    cp = counterparties(ncp, clean)
     con.register("cp_arrow", cp.append_column("idx", pa.array(np.arange(ncp), pa.int64())))
     con.execute("CREATE TABLE cp AS SELECT * REPLACE ("
                 "operating_revenue::DECIMAL(18, 2) AS operating_revenue, "
                 "total_assets::DECIMAL(18, 2) AS total_assets) FROM cp_arrow")
     con.unregister("cp_arrow")
     cols = ", ".join(template()["counterparty"].columns)
+    over_line = "false" if clean else f"i % {BAD_EVERY} = 7"
     for name, query in (
         ("counterparties", f"SELECT {cols} FROM cp ORDER BY idx"),
         ("loans", LOANS_SQL.format(ncp=ncp, n=rows, period=PERIOD, inst=INSTITUTION,
-                                   bad=BAD_EVERY)),
+                                   bad=BAD_EVERY, over_line=over_line)),
     ):
         con.execute(f"CREATE OR REPLACE TABLE out_{name} AS {query}")
-        pq_path = books["parquet"] / f"{name}.parquet"
-        con.execute(f"COPY out_{name} TO '{pq_path}' (FORMAT parquet)")
-        con.execute(f"COPY out_{name} TO '{books['csv'] / f'{name}.csv'}' (FORMAT csv, HEADER)")
+        for book, fmt in books.items():
+            path = sub.books[book] / f"{name}.{fmt}"
+            if fmt == "csv":
+                con.execute(f"COPY out_{name} TO '{path}' (FORMAT csv, HEADER)")
+                continue
+            # DuckDB writes a column its statistics show without nulls as required; a full
+            # join with an empty relation hides that, as in the collector's own writes.
+            source = (f"SELECT _d.* FROM out_{name} AS _d FULL JOIN (SELECT 1 AS _e WHERE false) "
+                      "ON false ORDER BY _d.rowid" if clean else f"SELECT * FROM out_{name}")
+            con.execute(f"COPY ({source}) TO '{path}' (FORMAT parquet)")
+            _check_schema(path, "counterparty" if name == "counterparties" else "loan",
+                          optional=clean)
         con.execute(f"DROP TABLE out_{name}")
-        _check_schema(pq_path, "counterparty" if name == "counterparties" else "loan")
     con.close()
-    done.touch()
-    return sub
 
 
 if __name__ == "__main__":
@@ -225,5 +251,5 @@ if __name__ == "__main__":
 
     for arg in sys.argv[1:] or ["1000"]:
         t0 = time.perf_counter()
-        s = submission(int(float(arg)))
+        s = submission(int(float(arg)), tuple(BOOKS))
         print(s.books, f"{time.perf_counter() - t0:.1f}s")

@@ -3,6 +3,10 @@
     .venv/bin/python benchmarks/ingest.py [--rows 1e6,1e7] [--formats parquet,csv] [--repeat N]
                                           [--against REV]
 
+`--formats` names the books of `benchmarks/_data.py`: `parquet` and `csv` carry about 0.1%
+bad rows; `parquet-clean` is the same book without its blocking errors and with optional
+columns, a file the collector copies into the lake as received.
+
 For each size and format, two measurements run in the same invocation, each in a fresh
 subprocess so that its peak memory (RSS high-water mark, from `os.wait4`) is its own
 (`--repeat N`: N such pairs one after the other, the table showing their medians, since a
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib
 import json
 import os
 import shutil
@@ -46,7 +51,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _data import submission  # noqa: E402
+from _data import BOOKS, submission  # noqa: E402
 
 # Scratch space beside this script, not under the input cache (`out/`), which worktrees may
 # share: two runs at once must not remove each other's data homes.
@@ -64,8 +69,8 @@ def _baseline(rows: int, fmt: str, work: Path) -> dict[str, Any]:
     """The bare copy, with DuckDB's defaults (all cores, 80% of memory, snappy)."""
     import duckdb
 
-    src = submission(rows).loans(fmt)
-    reader = f"read_parquet('{src}')" if fmt == "parquet" else f"read_csv('{src}')"
+    src = submission(rows, (fmt,)).loans(fmt)
+    reader = f"read_parquet('{src}')" if BOOKS[fmt] == "parquet" else f"read_csv('{src}')"
     out = work / "copy.parquet"
     con = duckdb.connect()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -145,14 +150,23 @@ def _targets() -> list[tuple[object, str, str | Callable[..., str]]]:
         (c, "_macro", "cross-file helpers"),
         (engine, "write_parquet", _write_label),
         (engine, "copy_parquet", _write_label),
+        (_module("fiveareas.intake.received"), "copy", "write accepted"),
         (c, "_commit", "catalog commit"),
     ]
+
+
+def _module(name: str) -> object:
+    """The module, or None in a source that has no such module (`--against` an older one)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 def _instrument() -> Phases:
     ph = Phases()
     for owner, attr, label in _targets():
-        if hasattr(owner, attr):
+        if owner is not None and hasattr(owner, attr):
             ph.wrap(owner, attr, label)
     return ph
 
@@ -176,7 +190,7 @@ def _ingest(rows: int, fmt: str, work: Path) -> dict[str, Any]:
     from fiveareas.intake.ingest import ingest
     from fiveareas.store.home import Home
 
-    sub = submission(rows)
+    sub = submission(rows, (fmt,))
     home = Home.resolve(work / "home")
     ingest([sub.register], home)
     phases = _instrument()
@@ -218,11 +232,11 @@ def measure(kind: str, rows: int, fmt: str, source: Path | None = None) -> dict[
     return result
 
 
-def _prepare(rows: int) -> None:
+def _prepare(rows: int, books: list[str]) -> None:
     """Make the input in a child process: the kernel carries a process's RSS high-water mark
     across fork and exec, so input generated here (GBs at 10M rows) would show as the peak
     of every measurement made after it."""
-    code = f"from _data import submission; submission({rows})"
+    code = f"from _data import submission; submission({rows}, {tuple(books)!r})"
     subprocess.run([sys.executable, "-c", code], cwd=HERE, check=True)
 
 
@@ -270,7 +284,8 @@ def _median(pairs: list[tuple[dict[str, Any], dict[str, Any]]]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=_rows_arg, default=[1_000_000, 10_000_000])
-    ap.add_argument("--formats", default="parquet,csv")
+    ap.add_argument("--formats", default="parquet,csv",
+                    help="books to ingest: parquet, csv, parquet-clean")
     ap.add_argument("--child", choices=("baseline", "ingest"))
     ap.add_argument("--work", type=Path)
     ap.add_argument("--repeat", type=int, default=1,
@@ -301,14 +316,14 @@ def _runs(args: argparse.Namespace, formats: list[str],
     if tree is not None:
         # Each source compiles its queries on its first ingest (then keeps them on disk):
         # a small book of the same schema first, so that no pair is one side compiling.
-        _prepare(WARM_UP)
+        _prepare(WARM_UP, formats)
         for fmt in formats:
             for source in (None, tree / "src"):
                 measure("ingest", WARM_UP, fmt, source=source)
         print(f"warmed up: a {WARM_UP:,}-loan book ingested by each source", flush=True)
     for rows in args.rows:
         t0 = time.perf_counter()
-        _prepare(rows)
+        _prepare(rows, formats)
         print(f"input {rows:,} loans ready ({time.perf_counter() - t0:.1f} s)", flush=True)
         for fmt in formats:
             pairs = []

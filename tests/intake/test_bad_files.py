@@ -200,12 +200,13 @@ def truncated_parquet(_: Path) -> bytes:
     return data[: len(data) // 2]
 
 
-def damaged_parquet_page(column: str) -> Callable[[Path], bytes]:
+def damaged_parquet_page(column: str, rows: list[dict[str, str]] = LOANS
+                         ) -> Callable[[Path], bytes]:
     """Footer and schema intact, the last bytes of `column`'s values overwritten: only
     reading them finds the damage (Parquet is read in place, after the columns were
     checked). The column must hold values: one the statistics show all null is not read."""
     def build(_: Path) -> bytes:
-        table = typed_table(LOANS, "loan")
+        table = typed_table(rows, "loan")
         data = bytearray(parquet_bytes(table))
         chunk = pq.ParquetFile(io.BytesIO(bytes(data))).metadata.row_group(0).column(
             table.column_names.index(column))
@@ -272,6 +273,11 @@ CASES: list[Any] = [
     # that write is stopped and waited for, and the engine serves the next submission.
     ("damaged-parquet-page-late", book_with_loans(damaged_parquet_page("interest_rate"),
                                                   "loans.parquet"),
+     "E0001", "loans.parquet", ("parquet could not be parsed",)),
+    # A column no rule reads, in a file otherwise fit to land as received (intake.received):
+    # the check reads it all the same, so the damage is found before anything is copied.
+    ("damaged-parquet-page-unchecked", book_with_loans(damaged_parquet_page(
+        "purpose", [dict(r, purpose="流动资金周转") for r in LOANS]), "loans.parquet"),
      "E0001", "loans.parquet", ("parquet could not be parsed",)),
     ("parquet-missing-column", book_with_loans(
         parquet_bytes(string_table(LOANS, "loan").drop_columns(["balance"])), "loans.parquet"),

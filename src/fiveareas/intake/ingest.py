@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from ibis.backends.duckdb import Backend
 
-from fiveareas.intake import readers, validate
+from fiveareas.intake import readers, received, validate
 from fiveareas.intake.discover import KINDS, Found, discover
 from fiveareas.intake.errors import MalformedFile
 from fiveareas.store import catalog as cat
@@ -120,6 +120,8 @@ class Collector:
             if found.kind == "scf":
                 return self._scf(found, content, loaded, stage, inst, period)
             return self._loan_book(found, content, loaded, stage, inst, period)
+        except MalformedFile as bad:  # found late: a file that changed under us
+            return self._record_malformed(found, content, shas, bad)
         except Exception as exc:
             damaged = readers.damaged(self.con, exc, list(loaded.values()))
             if damaged is None:
@@ -163,7 +165,7 @@ class Collector:
         # The counterparty rows land while the loans are checked and land: neither needs the
         # other, and each alone leaves a core idle part of the time. Should the policy then
         # reject the submission, what landed is removed before anything is kept.
-        with self._meanwhile(stage, cp):
+        with self._meanwhile(stage, cp, loaded["counterparty"]):
             self._fill_registered()
             loan = validate.check(self.con, "loan")
             macro = self._macro(prev)
@@ -171,7 +173,7 @@ class Collector:
             rate = (cp.quarantined + loan.quarantined) / rows
             rejected = self.max_error_rate is not None and rate > self.max_error_rate
             if not rejected:
-                self._land(self.con, stage, loan)
+                self._land(self.con, stage, loan, loaded["loan"])
         if rejected:
             shutil.rmtree(stage / "counterparty", ignore_errors=True)
         self._write(stage, [(cp, loaded["counterparty"]), (loan, loaded["loan"])], rejected,
@@ -180,15 +182,17 @@ class Collector:
         return self._commit(found, content, files, stage, inst, period, macro, rejected, rate)
 
     @contextmanager
-    def _meanwhile(self, stage: Path, checked: validate.Checked) -> Iterator[None]:
+    def _meanwhile(self, stage: Path, checked: validate.Checked,
+                   f: readers.LoadedFile) -> Iterator[None]:
         """Land `checked`'s accepted rows on the side connection while the block runs; the
         block ends when both have. Should the block fail (or the wait be interrupted), the
         side query is interrupted and waited for, since it reads tables the clean-up drops."""
         if not checked.accepted:
             yield
             return
-        text = validate.accepted_sql(self.con, checked)  # compiled here: Ibis stays on one thread
-        future = self.pool.submit(self._land, self.side, stage, checked, text)
+        # Compiled here, so that Ibis stays on one thread.
+        text = None if _as_received(checked, f) else validate.accepted_sql(self.con, checked)
+        future = self.pool.submit(self._land, self.side, stage, checked, f, text)
         try:
             yield
             future.result()
@@ -284,14 +288,18 @@ class Collector:
         return out
 
     def _land(self, con: Backend, stage: Path, checked: validate.Checked,
-              text: str | None = None) -> None:
-        """Write a file's accepted rows to the staging folder (`text`: their query)."""
+              f: readers.LoadedFile, text: str | None = None) -> None:
+        """Write a file's accepted rows to the staging folder (`text`: their query), or
+        copy the file itself when it is all accepted and already in the lake's form."""
         if not checked.accepted:
             return
         ds = checked.dataset
-        engine.copy_parquet(con, text or validate.accepted_sql(con, checked),
-                            stage / ds / "part-0.parquet", nullable=True,
-                            enums=validate.landing_enums(ds))
+        target = stage / ds / "part-0.parquet"
+        if _as_received(checked, f):
+            received.copy(f.path, f.sha256, target)
+            return
+        engine.copy_parquet(con, text or validate.accepted_sql(con, checked), target,
+                            nullable=True, enums=validate.landing_enums(ds))
 
     def _write(self, stage: Path, files: list[tuple[validate.Checked, readers.LoadedFile]],
                rejected: bool, macro: list[dict[str, object]] | None = None,
@@ -302,7 +310,7 @@ class Collector:
         for checked, f in files:
             ds = checked.dataset
             if not rejected and not landed:
-                self._land(self.con, stage, checked)
+                self._land(self.con, stage, checked, f)
             if rejected or checked.quarantined:
                 engine.copy_parquet(self.con,
                                     validate.quarantined_sql(self.con, checked, every=rejected),
@@ -412,6 +420,11 @@ class Collector:
                     rule=bad.rule_id, cause=bad.cause)
             row = conn.execute(sa.select(cat.submission).where(cat.submission.c.id == sid)).one()
         return _outcome(row, str(found.where))
+
+
+def _as_received(checked: validate.Checked, f: readers.LoadedFile) -> bool:
+    """Does the file land as received (`intake.received`)?"""
+    return f.lake_form and checked.accepted == checked.rows
 
 
 def _outcome(row: sa.Row, where: str, duplicate: bool = False) -> Outcome:

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from ibis.backends.duckdb import Backend
 
+from fiveareas.intake import received
 from fiveareas.intake.errors import MalformedFile
 from fiveareas.model.template import template
 from fiveareas.store import engine
@@ -38,6 +39,7 @@ class LoadedFile:
     encoding: str | None = None
     rows: int = 0
     columns: list[str] = field(default_factory=list)
+    lake_form: bool = False  # Parquet as the lake would write it (`received.lake_form`)
 
 
 def sha256(path: Path) -> str:
@@ -189,6 +191,7 @@ def load(con: Backend, path: Path, dataset: str, name: str, work: Path,
             names = _parquet_names(path)
             _check_columns(path, dataset, names)
             engine.load_parquet(con, name, path, {n: n.strip().lower() for n in names})
+            loaded.lake_form = received.lake_form(path, dataset)
         else:
             table = _xlsx_table(path)
             _check_columns(path, dataset, table.column_names)
