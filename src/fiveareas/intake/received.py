@@ -10,6 +10,7 @@ hash the catalog recorded for the submitted file.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -43,7 +44,7 @@ def _lake_form(meta: pq.ParquetFile, dataset: str) -> bool:
         return False
     text = {i for i, f in enumerate(schema) if f.type == "string"}
     md = meta.metadata
-    unread: list[tuple[int, str]] = []
+    unread: dict[str, list[int]] = {}  # column -> row groups
     for g in range(md.num_row_groups):
         group = md.row_group(g)
         for i in range(group.num_columns):
@@ -52,23 +53,25 @@ def _lake_form(meta: pq.ParquetFile, dataset: str) -> bool:
             if col.compression not in CODECS or stats is None or not stats.has_null_count:
                 return False
             if stats.null_count == group.num_rows:
-                unread.append((g, schema.names[i]))
+                unread.setdefault(schema.names[i], []).append(g)
             elif i in text and not (stats.has_min_max and stats.min >= "!"):
                 return False  # a blank sorts below '!': '', ' ', tab
-    for g, name in unread:
-        meta.read_row_group(g, columns=[name])  # damage there: not in the lake's form
+    for name, groups in unread.items():
+        meta.read_row_groups(groups, columns=[name])  # damage there: not in the lake's form
     return True
 
 
 def copy(path: Path, sha256: str, target: Path) -> None:
-    """Copy the file to `target`, hashing it on the way: the file must still be the one
-    received (hashed when it arrived, then checked where it lies)."""
+    """Copy the file to `target` and hash the copy: it must still be the file received
+    (hashed when it arrived, then checked where it lies). The copy is the kernel's
+    (`copy_file_range`, a shared extent where the file system has them): through Python's
+    own reads and writes, 172 MB took 2 s here against 0.07 s."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
     h = hashlib.sha256()
-    with open(path, "rb") as src, open(target, "wb") as dst:
-        while chunk := src.read(CHUNK):
+    with open(target, "rb") as fh:
+        while chunk := fh.read(CHUNK):
             h.update(chunk)
-            dst.write(chunk)
     if h.hexdigest() != sha256:
         target.unlink()
         raise MalformedFile(path, "E0001", "the file changed while it was being collected")
