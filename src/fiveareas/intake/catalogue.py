@@ -97,8 +97,10 @@ def _applies(selector: str | dict[str, str], f: Field, ds: Dataset) -> bool:
     }[selector]
 
 
-def row_rules(dataset: str) -> list[tuple[Rule, Field]]:
-    """The (rule, field) pairs checked on each row of `dataset`, in catalogue order."""
+@cache
+def row_rules(dataset: str) -> tuple[tuple[Rule, Field], ...]:
+    """The (rule, field) pairs checked on each row of `dataset`, in catalogue order (asked
+    some thirty times per submission)."""
     ds = template()[dataset]
     pairs: list[tuple[Rule, Field]] = []
     for r in rules():
@@ -108,7 +110,7 @@ def row_rules(dataset: str) -> list[tuple[Rule, Field]]:
             pairs += [(r, f) for f in ds.fields if _applies(r.applies, f, ds)]
         else:
             pairs += [(r, ds.field(name)) for name in r.fields]
-    return pairs
+    return tuple(pairs)
 
 
 def file_rules(dataset: str) -> list[Rule]:
