@@ -75,3 +75,24 @@ def test_parquet_types_and_gb18030(tmp_path):
         pass
     utf = json.loads((tmp_path / "gb" / "manifest.json").read_text("utf-8"))
     assert utf["periods"][1]["institutions"] == m["periods"][1]["institutions"]
+
+
+def test_an_institution_without_loans_reports_nothing(tmp_path):
+    """A small city can hold an institution with no loans at a period end (seed 5 at this
+    scale does). It gets no files for that period, which would be a header alone and
+    refused (E0005), and no manifest entry; the city is collected without a refusal."""
+    from fiveareas.intake.ingest import ingest
+    from fiveareas.store.home import Home
+
+    out = tmp_path / "city"
+    m = generate_city(out, scale=0.002, start="2023-12", months=2, seed=5)
+    with open(out / "institutions.csv", encoding="utf-8") as fh:
+        registered = {r["institution_id"] for r in csv.DictReader(fh)}
+    idle = {(p["period"], i) for p in m["periods"] for i in registered - set(p["institutions"])}
+    assert idle  # the case this test is about
+    for period, inst in idle:
+        assert not (out / period / inst).exists()
+    outcomes = ingest([out], Home.resolve(tmp_path / "home"))
+    assert {o.state for o in outcomes} <= {"accepted", "accepted_with_warnings"}
+    books = {(str(o.period), o.institution_id) for o in outcomes if o.kind == "loan_book"}
+    assert books == {(p["period"], i) for p in m["periods"] for i in p["institutions"]}

@@ -141,7 +141,9 @@ def generate_city(out: Path, *, scale: float = 0.01, start: str = "2023-12", mon
 
 def _write_period(out, p, book, lines, fields, inst, inst_ids, parties, cp_ids, fmt, encoding,
                   appeared) -> dict:
-    """Per-institution loan and counterparty files for one period; manifest entries."""
+    """Per-institution loan and counterparty files for one period; manifest entries. An
+    institution without loans at the period end (a small city can hold one) has nothing to
+    report: it gets no files, which would be a header alone (refused, E0005), nor an entry."""
     table = loan_table(int(p.astype(np.int64)), book, lines, inst_ids, cp_ids)
     key = book["inst"] * len(parties) + book["cp"]
     pairs = np.unique(key)
@@ -152,6 +154,8 @@ def _write_period(out, p, book, lines, fields, inst, inst_ids, parties, cp_ids, 
     cb = np.searchsorted(p_inst, np.arange(len(inst) + 1))
     entry = {}
     for i, iid in enumerate(inst.ids):
+        if lb[i + 1] == lb[i]:
+            continue
         d = out / str(p) / iid
         write(table.slice(lb[i], lb[i + 1] - lb[i]), d / "loans", fmt, encoding)
         write(cps.slice(cb[i], cb[i + 1] - cb[i]), d / "counterparties", fmt, encoding)
