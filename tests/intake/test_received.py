@@ -4,6 +4,7 @@ is written anew, and either way the lake holds the template's columns, types and
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,9 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from fiveareas.intake import received
+from fiveareas.intake.discover import discover
 from fiveareas.intake.errors import MalformedFile
-from fiveareas.intake.ingest import ingest
+from fiveareas.intake.ingest import Collector, ingest
 from fiveareas.model.template import template
+from fiveareas.store import lake
 from fiveareas.store.home import Home
 from tests.conftest import COUNTERPARTIES, LOANS, typed_table
 from tests.intake.readback import lake_rows
@@ -144,3 +147,30 @@ def test_a_file_changed_since_it_was_received_is_not_copied(tmp_path: Path) -> N
         received.copy(path, "0" * 64, tmp_path / "lake" / "b.parquet")
     assert bad.value.rule_id == "E0001" and "changed" in bad.value.cause
     assert not (tmp_path / "lake" / "b.parquet").exists()
+
+
+@pytest.mark.parametrize("dataset", ["loan", "counterparty"])
+def test_a_file_changed_while_it_was_collected_is_refused_whole(
+        tmp_path: Path, home: Home, register: Path, dataset: str) -> None:
+    """The collector hashes the files on arrival, checks them where they lie, then copies
+    them: a copy whose hash differs from the arrival's (made to differ here, the file being
+    ours) means the file changed in between. The submission is malformed, nothing of it
+    lands (the counterparty file is copied on the side thread), and the collector goes on."""
+    ingest([register], home)
+    book = write_book(tmp_path / "book", loans())
+    (found,) = discover([book])
+    shas = {ds: [sha(p) for p in fs] for ds, fs in sorted(found.files.items())}
+    shas[dataset] = ["0" * 64]
+    collector = Collector(home)
+    stage = lake.staging(home)
+    try:
+        out = collector._validate_and_store(found, "0" * 64, shas, stage)
+        assert out.state == "malformed" and out.errors == 1
+        assert out.message is not None and "changed while it was being collected" in out.message
+        assert not list(home.lake.rglob(f"submission={out.submission}"))
+        shutil.rmtree(stage)
+        [again] = [collector.submit(f) for f in discover([book])]
+        assert again.state == "accepted" and again.accepted == 6
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        collector.close()
