@@ -176,6 +176,27 @@ def test_upload_refuses_unknown_file_types_and_the_public(site: dict) -> None:
     assert r.status_code == 401
 
 
+def test_nil_return_by_a_bank_for_itself(site: dict) -> None:
+    """A period after the city's, so that no other test's figures change."""
+    body = {"institution_id": "B00002", "period": "2025-06-30"}
+    r = client(site, "b2").post("/api/v1/nil-returns", json=body)
+    assert r.status_code == 201, r.text
+    sub = r.json()["submission"]
+    assert (sub["kind"], sub["state"], sub["rows"], sub["submitted_by"]) == (
+        "loan_book", "accepted", 0, "b2")
+    assert sub["message"].startswith("nil return")
+    again = client(site, "b2").post("/api/v1/nil-returns", json=body).json()
+    assert again["duplicate"] is True and again["submission"]["id"] == sub["id"]
+    assert client(site, "b1").post("/api/v1/nil-returns", json=body).status_code == 403
+    assert client(site).post("/api/v1/nil-returns", json=body).status_code == 401
+    for wrong, words in ((body | {"period": "2025-06-15"}, "not a month end"),
+                         (body | {"institution_id": "B99999"}, "not in the institution")):
+        r = client(site, "reg").post("/api/v1/nil-returns", json=wrong)
+        assert r.status_code == 400 and words in r.json()["detail"]
+    assert client(site, "reg").post("/api/v1/nil-returns", json=body | {"period": "June"}
+                                    ).status_code == 422
+
+
 def test_macro_entry_by_the_regulator_only(site: dict) -> None:
     body = {"indicator": "panda_bonds_cumulative", "as_of": "2024-12-31", "value": 5.0e11,
             "source": "test source"}

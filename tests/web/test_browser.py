@@ -135,6 +135,27 @@ def test_login_as_each_role_and_a_wrong_password(browser: Browser, site: dict) -
         page.context.close()
 
 
+def test_the_regulator_files_a_nil_return_from_the_page(browser: Browser, site: dict) -> None:
+    """For a period after the city's, so that no other test's figures or latest
+    submissions change."""
+    page = open_page(browser, site, "reg")
+    go(page, site, "/submissions")
+    page.fill("#nil-institution", "B00003")
+    page.fill("#nil-period", "2025-06")
+    with page.expect_navigation():
+        page.click("#nil-return button[type=submit]")
+    assert re.search(r"/submissions/[^/]+$", page.url), page.url
+    expect(page.locator("h1")).to_contain_text("B00003 · 2025-06-30")
+    expect(page.locator("#state")).to_have_text("accepted")
+    expect(page.locator("main")).to_contain_text("nil return: no loans at the period end")
+    page.context.close()
+    bank = open_page(browser, site, "b1")  # a bank's form has no institution to choose
+    go(bank, site, "/submissions")
+    expect(bank.locator("#nil-institution")).to_have_count(0)
+    expect(bank.locator("#nil-period")).to_be_visible()
+    bank.context.close()
+
+
 def test_a_bank_uploads_a_bad_file_and_sees_its_errors_located(browser: Browser,
                                                                site: dict, tmp_path: Path
                                                                ) -> None:

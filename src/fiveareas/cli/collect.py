@@ -1,4 +1,4 @@
-"""Collect commands: generate, ingest, status, errors, receipt, acknowledge, docs."""
+"""Collect commands: generate, ingest, nil-return, status, errors, receipt, acknowledge, docs."""
 
 from __future__ import annotations
 
@@ -62,6 +62,27 @@ def ingest(
     outcomes = collect(paths, Home.resolve(home), max_error_rate)
     if any(o.state == "malformed" and not o.duplicate for o in outcomes):
         raise typer.Exit(1)
+
+
+@app.command("nil-return")
+def nil_return(
+    institution: Annotated[str, typer.Argument(help="Institution id, as in the register.")],
+    period: Annotated[str, typer.Argument(help="Period, YYYY-MM or YYYY-MM-DD.")],
+    home: HomeOpt = None,
+) -> None:
+    """Report that an institution had no loans at a period end (a file cannot: a header
+    alone names no institution or period). It supersedes the period's loan book, if any."""
+    from fiveareas.intake.ingest import nil_return as file_nil
+
+    when = parse_period(period)
+    assert when is not None
+    try:
+        o = file_nil(institution, when, Home.resolve(home))
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"{o.submission} {o.institution_id} {o.period}: {o.state}, {o.message}"
+                  + (" (duplicate, unchanged)" if o.duplicate else ""))
 
 
 def collect(paths: list[Path], home: Home, max_error_rate: float | None) -> list:

@@ -29,6 +29,7 @@ from fiveareas.store import engine, lake, submissions
 from fiveareas.store.home import Home
 
 Progress = Callable[[str, int, int], None]
+NIL_RETURN = "nil return: no loans at the period end"
 
 
 @dataclass
@@ -98,6 +99,34 @@ class Collector:
             shutil.rmtree(stage, ignore_errors=True)
             engine.drop(self.con, *(f"{n}{s}" for names in KINDS.values() for n in names
                                     for s in ("", "_checked", "_failing")))
+
+    def nil_return(self, institution: str, period: date) -> Outcome:
+        """The institution had no loans at the period end: a loan book without rows, which
+        no file can be (a header alone names neither institution nor period, E0005). It
+        is committed like any loan book: it supersedes the current one and a later book
+        supersedes it; the same nil return again is a duplicate."""
+        if period != submissions.month_end(period):
+            raise ValueError(f"{period} is not a month end")
+        if self.institution is not None and institution != self.institution:
+            raise PermissionError(f"this account reports for {self.institution} only")
+        self._fill_registered()
+        if (institution,) not in engine.run(self.con, "SELECT institution_id FROM registered"):
+            raise ValueError(f"{institution} is not in the institution register")
+        found = Found("loan_book", {}, Path("nil return"))
+        with self.catalog.begin() as conn:
+            register = [r.id for r in submissions.current(conn, "register")]
+            basis = ("loan_book", "nil", institution, period.isoformat(), register)
+            content = hashlib.sha256(repr(basis).encode()).hexdigest()
+            seen = submissions.by_hash(conn, "loan_book", content)
+            if seen is not None and seen.state != "superseded":
+                cat.log(conn, "duplicate_ignored", cat.public_id(seen.id), where="nil return")
+                return _outcome(seen, "nil return", duplicate=True)
+        stage = lake.staging(self.home)
+        try:
+            return self._commit(found, content, {}, stage, institution, period, [],
+                                note=NIL_RETURN)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
 
     def _validate_and_store(self, found: Found, content: str, shas: dict[str, list[str]],
                             stage: Path) -> Outcome:
@@ -335,7 +364,7 @@ class Collector:
     def _commit(self, found: Found, content: str,
                 files: dict[str, tuple[readers.LoadedFile, validate.Checked]], stage: Path,
                 inst: str | None, period: date | None, macro: list[dict[str, object]],
-                rejected: bool = False, rate: float = 0.0) -> Outcome:
+                rejected: bool = False, rate: float = 0.0, note: str | None = None) -> Outcome:
         counts: dict[tuple[str, str], int] = {}
         for ds, (_, checked) in files.items():
             for rule_id, n in checked.rule_counts.items():
@@ -359,7 +388,7 @@ class Collector:
                     accepted_rows=accepted, quarantined_rows=rows - accepted, errors=errors,
                     warnings=warnings, max_error_rate=self.max_error_rate,
                     message=(f"error rate {rate:.1%} is over the policy's "
-                             f"{self.max_error_rate:.1%}") if rejected else None,
+                             f"{self.max_error_rate:.1%}") if rejected else note,
                 )).inserted_primary_key[0]
                 target = cat.public_id(sid)
                 for ds, (f, checked) in files.items():
@@ -454,3 +483,14 @@ def ingest(paths: list[Path], home: Home | None = None, *, max_error_rate: float
     finally:
         collector.close()
     return outcomes
+
+
+def nil_return(institution: str, period: date, home: Home | None = None, *,
+               as_institution: str | None = None) -> Outcome:
+    """File a nil return (`Collector.nil_return`); `as_institution`: the only institution the
+    caller may report for (a bank reports for itself)."""
+    collector = Collector(home or Home.resolve(), institution=as_institution)
+    try:
+        return collector.nil_return(institution, period)
+    finally:
+        collector.close()

@@ -210,7 +210,8 @@ def load(con: Backend, path: Path, dataset: str, name: str, work: Path,
         engine.row_view(con, name)
     loaded.rows = int(engine.run(con, f"SELECT count(*) FROM {name}")[0][0])
     if loaded.rows == 0 and not allow_empty:
-        raise MalformedFile(path, "E0005", "the file has a header but no data rows")
+        nil = "; no loans at the period end is a nil return" if dataset == "loan" else ""
+        raise MalformedFile(path, "E0005", "the file has a header but no data rows" + nil)
     return loaded
 
 

@@ -40,6 +40,10 @@ def next_version(conn: sa.Connection, kind: str, institution_id: str | None,
     return int(conn.execute(q).scalar_one()) + 1
 
 
+def month_end(day: date) -> date:
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
 def previous_month_end(period: date) -> date:
     year, month = (period.year, period.month - 1) if period.month > 1 else (period.year - 1, 12)
     return date(year, month, calendar.monthrange(year, month)[1])

@@ -39,7 +39,7 @@ from fiveareas.store.home import Home
 from fiveareas.store.submissions import previous_month_end
 from fiveareas.web import access
 from fiveareas.web.auth import Principal, principal, require
-from fiveareas.web.upload import collect_upload
+from fiveareas.web.upload import collect_nil_return, collect_upload
 
 
 class Problem(BaseModel):
@@ -115,6 +115,11 @@ class UploadOut(BaseModel):
     findings: list[Finding] = Field(description="The first 100 located findings.")
 
 
+class NilReturnIn(BaseModel):
+    institution_id: str = Field(min_length=1, max_length=64)
+    period: date = Field(description="The period end (a month end) with no loans.")
+
+
 class MacroIn(BaseModel):
     indicator: str
     as_of: date
@@ -181,6 +186,17 @@ def upload(request: Request, p: Caller,
     found = read_findings(home, row, 100) if row.state != "malformed" else []
     return UploadOut(submission=_sub(row), duplicate=outcome.duplicate,
                      findings=_findings(found))
+
+
+@router.post("/nil-returns", response_model=UploadOut, status_code=201)
+def nil_return(request: Request, p: Caller, body: NilReturnIn) -> UploadOut:
+    """Report that an institution had no loans at a period end: a loan book without rows,
+    which supersedes the period's book, if any (a file cannot say it: a header alone names
+    no institution or period). A bank reports for its own institution only."""
+    require(p, "bank", "regulator")
+    outcome = collect_nil_return(request, p, body.institution_id, body.period)
+    row = visible_submission(request, p, outcome.submission)
+    return UploadOut(submission=_sub(row), duplicate=outcome.duplicate, findings=[])
 
 
 @router.get("/submissions", response_model=list[SubmissionOut])

@@ -38,6 +38,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "drop_here": ("Drop the loan file and the counterparty file here, or choose them",
                   "将贷款文件和交易对手文件拖到此处，或选择文件"),
     "submit": ("Submit", "提交"),
+    "nil_return": ("No loans this period (nil return)", "本期无贷款（零报送）"),
+    "nil_return_help": ("An institution with no loans at a period end reports so here; a "
+                        "file cannot, since a header alone names no institution or period.",
+                        "期末无贷款余额的机构在此报送；仅含表头的文件无法说明机构和报告期。"),
     "findings": ("Findings", "校验结果"),
     "quarantined": ("Quarantined rows", "隔离行"),
     "state": ("State", "状态"),

@@ -20,7 +20,7 @@ from fiveareas.web import access, charts
 from fiveareas.web.api import audit_event, explained, parse_period, visible_submission
 from fiveareas.web.auth import COOKIE, MAX_AGE, check_csrf, principal, require, session_cookie
 from fiveareas.web.i18n import AREAS
-from fiveareas.web.upload import collect_upload
+from fiveareas.web.upload import collect_nil_return, collect_upload
 
 router = APIRouter(include_in_schema=False)
 AREA_IDS = ("sci_tech", "green", "inclusive", "pension", "digital")
@@ -183,6 +183,15 @@ def upload_form(request: Request,
     p = require(principal(request), "bank", "regulator")
     check_csrf(p, csrf)
     outcome = collect_upload(request, p, loans, counterparties)
+    return RedirectResponse(f"/submissions/{outcome.submission}", status_code=303)
+
+
+@router.post("/submissions/nil")
+def nil_return_form(request: Request, institution_id: Annotated[str, Form()],
+                    period: Annotated[str, Form()], csrf: Annotated[str, Form()] = "") -> Response:
+    p = require(principal(request), "bank", "regulator")
+    check_csrf(p, csrf)
+    outcome = collect_nil_return(request, p, institution_id, parse_period(period))
     return RedirectResponse(f"/submissions/{outcome.submission}", status_code=303)
 
 

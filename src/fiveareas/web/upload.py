@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from datetime import date
 from pathlib import Path
 
 from fastapi import HTTPException, Request, UploadFile
 
-from fiveareas.intake.ingest import Outcome, ingest
+from fiveareas.intake.ingest import Outcome, ingest, nil_return
 from fiveareas.store import catalog as cat
 from fiveareas.web.auth import Principal
 
@@ -49,3 +50,19 @@ def collect_files(request: Request, p: Principal, files: dict[str, UploadFile],
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return outcome
+
+
+def collect_nil_return(request: Request, p: Principal, institution: str, period: date
+                       ) -> Outcome:
+    """A nil return, filed as the caller (a bank for its own institution only)."""
+    if p.role == "bank" and institution != p.institution:
+        raise HTTPException(403, f"this account reports for {p.institution} only")
+    token = cat.ACTOR.set(p.name)
+    try:
+        with request.app.state.lock:  # one collector at a time writes the home
+            return nil_return(institution, period, request.app.state.home,
+                              as_institution=p.institution if p.role == "bank" else None)
+    except ValueError as exc:  # not a month end, or not in the register
+        raise HTTPException(400, str(exc)) from exc
+    finally:
+        cat.ACTOR.reset(token)
