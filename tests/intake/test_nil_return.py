@@ -14,11 +14,17 @@ from fiveareas.cli.common import app
 from fiveareas.intake.ingest import NIL_RETURN, ingest, nil_return
 from fiveareas.store import catalog as cat
 from fiveareas.store import lake, submissions
+from fiveareas.store import status as st
 from fiveareas.store.home import Home
 from tests.conftest import LOANS, write_book, write_csv
 from tests.intake.readback import submission_row
 
 JAN, FEB = date(2024, 1, 31), date(2024, 2, 29)
+
+
+def flat(text: str) -> str:
+    """Console output without the line breaks its width put in."""
+    return " ".join(text.split())
 
 
 def current(home: Home, period: date, inst: str = "B0001") -> list:
@@ -98,3 +104,22 @@ def test_cli_nil_return(home: Home, register: Path) -> None:
     assert again.exit_code == 0 and "duplicate" in again.output
     bad = CliRunner().invoke(app, ["nil-return", "B0009", "2024-01", "--home", str(home.root)])
     assert bad.exit_code == 2 and "not in the institution register" in bad.output
+
+
+def test_status_names_the_institutions_that_have_not_reported(
+        tmp_path: Path, home: Home, register: Path) -> None:
+    """Registered institutions without a loan book in force for a period are listed, per
+    period and for one period; a nil return counts as a report."""
+    ingest([register], home)
+    ingest([write_book(tmp_path / "book")], home)  # B0001, January
+    with cat.open_catalog(home.catalog_url).connect() as conn:
+        assert st.not_reported(home, conn) == {JAN: ["B0002"]}
+    every = CliRunner().invoke(app, ["status", "--home", str(home.root)])
+    assert "not reported" in every.output and "2024-01-31: B0002" in flat(every.output)
+    one = CliRunner().invoke(app, ["status", "--period", "2024-01", "--home", str(home.root)])
+    assert "2024-01-31: B0002" in flat(one.output)
+    nil_return("B0002", JAN, home)
+    with cat.open_catalog(home.catalog_url).connect() as conn:
+        assert st.not_reported(home, conn) == {}
+    after = CliRunner().invoke(app, ["status", "--home", str(home.root)])
+    assert after.exit_code == 0 and "not reported" not in after.output

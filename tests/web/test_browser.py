@@ -148,11 +148,16 @@ def test_the_regulator_files_a_nil_return_from_the_page(browser: Browser, site: 
     expect(page.locator("h1")).to_contain_text("B00003 · 2025-06-30")
     expect(page.locator("#state")).to_have_text("accepted")
     expect(page.locator("main")).to_contain_text("nil return: no loans at the period end")
+    # June 2025 now has one institution's report: the regulator sees who else is missing.
+    go(page, site, "/submissions")
+    expect(page.locator("#not-reported")).to_contain_text("2025-06-30: B00001, B00002, B00004")
+    expect(page.locator("#not-reported")).not_to_contain_text("B00003")
     page.context.close()
     bank = open_page(browser, site, "b1")  # a bank's form has no institution to choose
     go(bank, site, "/submissions")
     expect(bank.locator("#nil-institution")).to_have_count(0)
     expect(bank.locator("#nil-period")).to_be_visible()
+    expect(bank.locator("#not-reported")).to_have_count(0)  # other banks' are not its business
     bank.context.close()
 
 

@@ -164,6 +164,7 @@ def status(
                               f"{r.warnings or 0:,}", f"{r.superseded:,}", f"{r.rejected:,}",
                               classified, measured)
             console.print(table)
+            _missing_line(st.not_reported(h, conn))
             _supply_chain_line(h, st.by_period(conn, "scf"))
             rows = [r for r in st.submissions(conn, limit=200) if r.state == "malformed"]
             if rows:
@@ -174,12 +175,26 @@ def status(
         for col in ("id", "kind", "period", "institution", "v", "state", "rows", "accepted",
                     "quarantined", "errors/warnings", "superseded by"):
             table.add_column(col, no_wrap=col in ("id", "period", "state", "superseded by"))
-        for r in st.submissions(conn, parse_period(period), institution, every):
+        when = parse_period(period)
+        for r in st.submissions(conn, when, institution, every):
             table.add_row(public_id(r.id), r.kind, str(r.period or ""), r.institution_id or "",
                           str(r.version), r.state, f"{r.rows:,}", f"{r.accepted_rows:,}",
                           f"{r.quarantined_rows:,}", f"{r.errors:,} / {r.warnings:,}",
                           public_id(r.superseded_by) if r.superseded_by else "")
         print_wide(table)
+        if when is not None and institution is None:
+            missing = st.not_reported(Home.resolve(home), conn)
+            _missing_line({when: missing[when]} if when in missing else {})
+
+
+def _missing_line(missing: dict) -> None:
+    """Registered institutions without a loan book in force, per period (none: no line)."""
+    if not missing:
+        return
+    parts = [f"{p}: " + ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10
+                                               else "") for p, ids in missing.items()]
+    console.print("[yellow]not reported[/yellow] (registered, no loan book or nil return in "
+                  "force): " + "; ".join(parts))
 
 
 @app.command()

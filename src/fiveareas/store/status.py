@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from fiveareas.store import lake
 from fiveareas.store.catalog import CURRENT, public_id, submission, submission_file
 from fiveareas.store.home import Home
+from fiveareas.store.submissions import current
 
 s = submission.c
 
@@ -33,6 +35,19 @@ def by_period(conn: sa.Connection, kind: str = "loan_book") -> list[sa.Row]:
         .order_by(s.period)
     )
     return list(conn.execute(q))
+
+
+def not_reported(home: Home, conn: sa.Connection) -> dict[date, list[str]]:
+    """Per period with a loan book, the institutions of the register in force that have none
+    in force for it (a nil return is one), for the statistician who asks who is missing."""
+    registered: set[str] = set()
+    for path in lake.files(home, "institution", current(conn, "register")):
+        registered.update(pq.read_table(path, columns=["institution_id"])[0].to_pylist())
+    reporting: dict[date, set[str]] = {}
+    for r in current(conn, "loan_book"):
+        reporting.setdefault(r.period, set()).add(r.institution_id)
+    return {p: sorted(registered - have) for p, have in sorted(reporting.items())
+            if registered - have}
 
 
 def submissions(conn: sa.Connection, period: date | None = None, institution: str | None = None,

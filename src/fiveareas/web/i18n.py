@@ -42,6 +42,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "nil_return_help": ("An institution with no loans at a period end reports so here; a "
                         "file cannot, since a header alone names no institution or period.",
                         "期末无贷款余额的机构在此报送；仅含表头的文件无法说明机构和报告期。"),
+    "not_reported": ("Not reported: registered, with no loan book or nil return in force",
+                     "未报送：已登记但无有效贷款报送或零报送的机构"),
     "findings": ("Findings", "校验结果"),
     "quarantined": ("Quarantined rows", "隔离行"),
     "state": ("State", "状态"),

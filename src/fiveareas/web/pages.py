@@ -172,7 +172,11 @@ def submissions_page(request: Request) -> HTMLResponse:
     p = require(principal(request), "bank", "regulator")
     with request.app.state.catalog.connect() as conn:
         rows = [r for r in st.submissions(conn, limit=500) if access.may_see_submission(p, r)]
-    return render(request, "submissions.html", rows=rows[:200], public_id=cat.public_id)
+        # The regulator's question each month: who has not reported?
+        missing = (st.not_reported(request.app.state.home, conn) if p.role == "regulator"
+                   else {})
+    return render(request, "submissions.html", rows=rows[:200], public_id=cat.public_id,
+                  missing=missing)
 
 
 @router.post("/submissions")
