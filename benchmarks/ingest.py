@@ -150,7 +150,8 @@ def _targets() -> list[tuple[object, str, str | Callable[..., str]]]:
         (c, "_macro", "cross-file helpers"),
         (engine, "write_parquet", _write_label),
         (engine, "copy_parquet", _write_label),
-        (_module("fiveareas.intake.received"), "copy", "write accepted"),
+        (readers, "receive", "hash"),
+        (_module("fiveareas.intake.received"), "land", "write accepted"),
         (c, "_commit", "catalog commit"),
     ]
 

@@ -4,7 +4,6 @@ is written anew, and either way the lake holds the template's columns, types and
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,15 +11,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from fiveareas.intake import received
-from fiveareas.intake.discover import discover
-from fiveareas.intake.errors import MalformedFile
-from fiveareas.intake.ingest import Collector, ingest
+from fiveareas.intake import readers, received
+from fiveareas.intake.ingest import ingest
 from fiveareas.model.template import template
-from fiveareas.store import lake
+from fiveareas.store import catalog as cat
 from fiveareas.store.home import Home
 from tests.conftest import COUNTERPARTIES, LOANS, typed_table
-from tests.intake.readback import lake_rows
+from tests.intake.readback import catalog, lake_rows
 
 
 def sha(path: Path) -> str:
@@ -138,39 +135,31 @@ def test_a_damaged_chunk_the_engine_skips_keeps_a_file_out_of_the_lake_form(
     assert not received.lake_form(path, "loan")
 
 
-def test_a_file_changed_since_it_was_received_is_not_copied(tmp_path: Path) -> None:
-    path = tmp_path / "loans.parquet"
+def test_parquet_is_read_from_the_copy_made_on_arrival(tmp_path: Path) -> None:
+    """The engine reads Parquet where it lies, pass after pass: it reads the collector's own
+    copy, hashed on arrival. Text formats are read once, as they are."""
+    path = tmp_path / "in" / "loans.parquet"
+    path.parent.mkdir()
     pq.write_table(loans(), path)
-    received.copy(path, sha(path), tmp_path / "lake" / "a.parquet")
-    assert sha(tmp_path / "lake" / "a.parquet") == sha(path)
-    with pytest.raises(MalformedFile) as bad:
-        received.copy(path, "0" * 64, tmp_path / "lake" / "b.parquet")
-    assert bad.value.rule_id == "E0001" and "changed" in bad.value.cause
-    assert not (tmp_path / "lake" / "b.parquet").exists()
+    copy, digest = readers.receive(path, tmp_path / "copies")
+    assert copy.parent == tmp_path / "copies" and digest == sha(path) == sha(copy)
+    csv = tmp_path / "in" / "loans.csv"
+    csv.write_text("period\n", encoding="utf-8")
+    assert readers.receive(csv, tmp_path / "copies") == (csv, sha(csv))
 
 
-@pytest.mark.parametrize("dataset", ["loan", "counterparty"])
-def test_a_file_changed_while_it_was_collected_is_refused_whole(
-        tmp_path: Path, home: Home, register: Path, dataset: str) -> None:
-    """The collector hashes the files on arrival, checks them where they lie, then copies
-    them: a copy whose hash differs from the arrival's (made to differ here, the file being
-    ours) means the file changed in between. The submission is malformed, nothing of it
-    lands (the counterparty file is copied on the side thread), and the collector goes on."""
+def test_the_lake_keeps_what_was_hashed_whatever_becomes_of_the_file(
+        tmp_path: Path, home: Home, register: Path) -> None:
+    """A file its owner rewrites in place after sending it (the same inode) leaves the lake
+    as it was: what landed is the collector's copy, whose hash the catalog records."""
     ingest([register], home)
     book = write_book(tmp_path / "book", loans())
-    (found,) = discover([book])
-    shas = {ds: [sha(p) for p in fs] for ds, fs in sorted(found.files.items())}
-    shas[dataset] = ["0" * 64]
-    collector = Collector(home)
-    stage = lake.staging(home)
-    try:
-        out = collector._validate_and_store(found, "0" * 64, shas, stage)
-        assert out.state == "malformed" and out.errors == 1
-        assert out.message is not None and "changed while it was being collected" in out.message
-        assert not list(home.lake.rglob(f"submission={out.submission}"))
-        shutil.rmtree(stage)
-        [again] = [collector.submit(f) for f in discover([book])]
-        assert again.state == "accepted" and again.accepted == 6
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        collector.close()
+    [out] = ingest([book], home)
+    landed = lake_file(home, "loan", out.submission)
+    with open(book / "loans.parquet", "r+b") as fh:
+        fh.write(b"\0" * 64)
+    with catalog(home).connect() as conn:
+        recorded = {r.dataset: r.sha256 for r in conn.execute(
+            cat.submission_file.select().where(
+                cat.submission_file.c.submission_id == cat.parse_id(out.submission)))}
+    assert sha(landed) == recorded["loan"] != sha(book / "loans.parquet")

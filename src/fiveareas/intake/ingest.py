@@ -79,7 +79,23 @@ class Collector:
 
     # ---- one submission -------------------------------------------------------------------
     def submit(self, found: Found) -> Outcome:
-        shas = {ds: [readers.sha256(p) for p in fs] for ds, fs in sorted(found.files.items())}
+        copies = lake.staging(self.home)  # what the engine reads of Parquet (`receive`)
+        stage = lake.staging(self.home)
+        try:
+            got = {ds: [readers.receive(p, copies) for p in fs]
+                   for ds, fs in sorted(found.files.items())}
+            shas = {ds: [sha for _, sha in pairs] for ds, pairs in got.items()}
+            sources = {p: src for ds, pairs in got.items()
+                       for p, (src, _) in zip(found.files[ds], pairs, strict=True)}
+            return self._submit(found, shas, sources, stage)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+            shutil.rmtree(copies, ignore_errors=True)
+            engine.drop(self.con, *(f"{n}{s}" for names in KINDS.values() for n in names
+                                    for s in ("", "_checked", "_failing")))
+
+    def _submit(self, found: Found, shas: dict[str, list[str]], sources: dict[Path, Path],
+                stage: Path) -> Outcome:
         with self.catalog.begin() as conn:
             # The same files checked against another register are another submission.
             register = [r.id for r in submissions.current(conn, "register")]
@@ -92,13 +108,7 @@ class Collector:
             if seen is not None and seen.state != "superseded":
                 cat.log(conn, "duplicate_ignored", cat.public_id(seen.id), where=str(found.where))
                 return _outcome(seen, str(found.where), duplicate=True)
-        stage = lake.staging(self.home)
-        try:
-            return self._validate_and_store(found, content, shas, stage)
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
-            engine.drop(self.con, *(f"{n}{s}" for names in KINDS.values() for n in names
-                                    for s in ("", "_checked", "_failing")))
+        return self._validate_and_store(found, content, shas, sources, stage)
 
     def nil_return(self, institution: str, period: date) -> Outcome:
         """The institution had no loans at the period end: a loan book without rows, which
@@ -129,11 +139,11 @@ class Collector:
             shutil.rmtree(stage, ignore_errors=True)
 
     def _validate_and_store(self, found: Found, content: str, shas: dict[str, list[str]],
-                            stage: Path) -> Outcome:
+                            sources: dict[Path, Path], stage: Path) -> Outcome:
         loaded: dict[str, readers.LoadedFile] = {}
         try:
             try:
-                loaded = self._load(found, stage, shas)
+                loaded = self._load(found, stage, shas, sources)
                 if found.kind != "register":
                     reporting = ([loaded["loan"]] if found.kind == "loan_book"
                                  else list(loaded.values()))
@@ -149,16 +159,14 @@ class Collector:
             if found.kind == "scf":
                 return self._scf(found, content, loaded, stage, inst, period)
             return self._loan_book(found, content, loaded, stage, inst, period)
-        except MalformedFile as bad:  # found late: a file that changed under us
-            return self._record_malformed(found, content, shas, bad)
         except Exception as exc:
             damaged = readers.damaged(self.con, exc, list(loaded.values()))
             if damaged is None:
                 raise
             return self._record_malformed(found, content, shas, damaged)
 
-    def _load(self, found: Found, stage: Path,
-              shas: dict[str, list[str]]) -> dict[str, readers.LoadedFile]:
+    def _load(self, found: Found, stage: Path, shas: dict[str, list[str]],
+              sources: dict[Path, Path]) -> dict[str, readers.LoadedFile]:
         kinds = KINDS[found.kind]
         # A supply-chain submission may leave out a kind of document it has none of.
         wanted = [ds for ds in kinds if found.kind != "scf" or ds in found.files]
@@ -173,7 +181,8 @@ class Collector:
             if ds not in kinds:
                 raise MalformedFile(files[0], "E0007", f"unexpected {ds} file in a {found.kind}")
         loaded = {ds: readers.load(self.con, found.files[ds][0], ds, ds, stage, shas[ds][0],
-                                   allow_empty=found.kind == "scf")
+                                   allow_empty=found.kind == "scf",
+                                   source=sources[found.files[ds][0]])
                   for ds in wanted}
         if found.kind == "scf" and not any(f.rows for f in loaded.values()):
             raise MalformedFile(found.where, "E0005", "every file has a header but no data rows")
@@ -325,7 +334,7 @@ class Collector:
         ds = checked.dataset
         target = stage / ds / "part-0.parquet"
         if _as_received(checked, f):
-            received.copy(f.path, f.sha256, target)
+            received.land(f.read, target)
             return
         engine.copy_parquet(con, text or validate.accepted_sql(con, checked), target,
                             nullable=True, enums=validate.landing_enums(ds))

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,11 @@ class LoadedFile:
     rows: int = 0
     columns: list[str] = field(default_factory=list)
     lake_form: bool = False  # Parquet as the lake would write it (`received.lake_form`)
+    source: Path | None = None  # what the engine reads: `path`, or its copy (`receive`)
+
+    @property
+    def read(self) -> Path:
+        return self.source or self.path
 
 
 def sha256(path: Path) -> str:
@@ -48,6 +54,20 @@ def sha256(path: Path) -> str:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
     return h.hexdigest()
+
+
+def receive(path: Path, folder: Path) -> tuple[Path, str]:
+    """The file to read for `path`, and its hash. Parquet, which the engine reads where it
+    lies, pass after pass, is first copied into `folder` (the kernel's copy: 0.07 s for
+    172 MB here), so that every pass, and the lake, get the very bytes that were hashed, and
+    a file its owner rewrites meanwhile changes nothing. Other formats are read into the
+    engine once, as they are."""
+    if not (path.is_file() and path.stat().st_size and detect_format(path) == "parquet"):
+        return path, sha256(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / f"{len(list(folder.iterdir()))}-{path.name}"
+    shutil.copyfile(path, copy)
+    return copy, sha256(copy)
 
 
 def detect_format(path: Path) -> str:
@@ -146,16 +166,20 @@ def _xlsx_table(path: Path) -> pa.Table:
     return table.rename_columns(header)
 
 
-def _parquet_names(path: Path) -> list[str]:
+def _parquet_names(read: Path, path: Path) -> list[str]:
     try:
-        return pq.read_schema(path).names
+        return pq.read_schema(read).names
     except Exception as exc:
-        raise MalformedFile(path, "E0001", f"not a readable Parquet file ({_short(exc)})") from exc
+        cause = _short(exc).replace(str(read), str(path))
+        raise MalformedFile(path, "E0001", f"not a readable Parquet file ({cause})") from exc
 
 
-def _short(exc: Exception) -> str:
-    """The engine's error in a sentence: its first line, and the CSV line it names."""
+def _short(exc: Exception, f: LoadedFile | None = None) -> str:
+    """The engine's error in a sentence: its first line, and the CSV line it names; a copy
+    the engine read (`receive`) is named as the file received."""
     text = str(exc)
+    if f is not None and f.source is not None:
+        text = text.replace(str(f.source), str(f.path))
     lines = [t.strip() for t in text.strip().splitlines() if t.strip()]
     where = re.search(r"CSV Error on Line: (\d+)", text)
     if where:
@@ -170,16 +194,19 @@ def _short(exc: Exception) -> str:
 
 
 def load(con: Backend, path: Path, dataset: str, name: str, work: Path,
-         sha: str | None = None, allow_empty: bool = False) -> LoadedFile:
+         sha: str | None = None, allow_empty: bool = False,
+         source: Path | None = None) -> LoadedFile:
     """Load `path` as engine table `name` with the template's column names, or raise.
-    Parquet is not copied: `name` is a view over the file. `sha`: its hash if known (hashing
-    a 10M-row CSV takes 1.7 s). `allow_empty`: a header without rows is not an error."""
-    if not path.is_file():
+    Parquet is not loaded: `name` is a view over the file (`source`, its copy from
+    `receive`, if given). `sha`: its hash if known (hashing a 10M-row CSV takes 1.7 s).
+    `allow_empty`: a header without rows is not an error. Errors name `path`."""
+    read = source or path
+    if not read.is_file():
         raise MalformedFile(path, "E0001", "no such file")
-    if path.stat().st_size == 0:
+    if read.stat().st_size == 0:
         raise MalformedFile(path, "E0001", "the file is empty")
-    fmt = detect_format(path)
-    loaded = LoadedFile(dataset, path, name, fmt, sha or sha256(path))
+    fmt = detect_format(read)
+    loaded = LoadedFile(dataset, path, name, fmt, sha or sha256(read), source=source)
     try:
         if fmt == "csv":
             loaded.encoding = _text_encoding(path)
@@ -188,10 +215,10 @@ def load(con: Backend, path: Path, dataset: str, name: str, work: Path,
             _check_columns(path, dataset, header)
             engine.load_csv(con, name, text_path, delimiter, [h.strip() for h in header])
         elif fmt == "parquet":
-            names = _parquet_names(path)
+            names = _parquet_names(loaded.read, path)
             _check_columns(path, dataset, names)
-            engine.load_parquet(con, name, path, {n: n.strip().lower() for n in names})
-            loaded.lake_form = received.lake_form(path, dataset)
+            engine.load_parquet(con, name, loaded.read, {n: n.strip().lower() for n in names})
+            loaded.lake_form = received.lake_form(loaded.read, dataset)
         else:
             table = _xlsx_table(path)
             _check_columns(path, dataset, table.column_names)
@@ -199,7 +226,8 @@ def load(con: Backend, path: Path, dataset: str, name: str, work: Path,
     except MalformedFile:
         raise
     except Exception as exc:
-        raise MalformedFile(path, "E0001", f"{fmt} could not be parsed: {_short(exc)}") from exc
+        raise MalformedFile(path, "E0001", f"{fmt} could not be parsed: "
+                            f"{_short(exc, loaded)}") from exc
     columns = [c for c, _ in engine.columns(con, name)]
     for old in columns:
         new = old.strip().lower()
@@ -219,9 +247,10 @@ def damaged(con: Backend, exc: Exception, files: list[LoadedFile]) -> MalformedF
     """The E0001 that loading would have raised for a Parquet file with a damaged page:
     Parquet is read in place, so the damage shows only when a pass reaches it."""
     for f in files:
-        err = engine.unreadable(con, exc, f.path) if f.format == "parquet" else None
+        err = engine.unreadable(con, exc, f.read) if f.format == "parquet" else None
         if err is not None:
-            return MalformedFile(f.path, "E0001", f"parquet could not be parsed: {_short(err)}")
+            return MalformedFile(f.path, "E0001",
+                                 f"parquet could not be parsed: {_short(err, f)}")
     return None
 
 
