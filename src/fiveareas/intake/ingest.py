@@ -388,7 +388,7 @@ class Collector:
                  "accepted_with_warnings" if warnings else "accepted")
         moved: list[Path] = []
         try:
-            with self.catalog.begin() as conn:
+            with lake.exclusive(self.home), self.catalog.begin() as conn:
                 version = submissions.next_version(conn, found.kind, inst, period)
                 sid = conn.execute(cat.submission.insert().values(
                     kind=found.kind, institution_id=inst, period=period, version=version,

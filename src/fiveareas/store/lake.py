@@ -3,12 +3,24 @@
 Only what the catalog lists exists: a folder whose submission the catalog does not know is
 the leftover of a crash and is removed by `recover`. So a submission becomes visible in one
 step, the catalog commit, and never half.
+
+Several processes may write one home at once (the web server collecting an upload while
+`fiveareas run` classifies). Each marks the folders it stages under the home's tmp with a
+token whose lock file it holds while it stages there (the system releases it when the process
+ends, however it ends), and publishes and commits under the home's write lock: `recover`
+removes only the folders of processes that are gone, and sweeps the lake only when no
+commit is on its way.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -30,10 +42,68 @@ def partition(home: Home, dataset: str, sid: int, period: date | None, inst: str
     return path / f"submission={cat.public_id(sid)}"
 
 
+_LIVE: dict[Path, tuple[str, int]] = {}  # home tmp -> this process's token, its lock fd
+_GUARD = threading.Lock()
+
+
+def _token(home: Home) -> str:
+    """This process's mark on what it stages in `home`, with its lock file locked (a file
+    made locked, then renamed, so that no one sees it unlocked). Call under `_GUARD`."""
+    _release_idle(keep=home.tmp)
+    if home.tmp not in _LIVE or _LIVE[home.tmp][0].split("-")[0] != str(os.getpid()):
+        home.tmp.mkdir(parents=True, exist_ok=True)
+        token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        making = home.tmp / f"making-{token}.lock"
+        fd = os.open(making, os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        making.rename(home.tmp / f"live-{token}.lock")  # appears already locked
+        _LIVE[home.tmp] = (token, fd)
+    return _LIVE[home.tmp][0]
+
+
+def _release_idle(keep: Path) -> None:
+    """Let go of the other homes where this process stages nothing any more, so that a
+    process that works in many homes (a test run) does not hold a file open for each."""
+    for tmp, (token, fd) in list(_LIVE.items()):
+        if tmp != keep and not any(tmp.glob(f"stage-{token}-*")):
+            (tmp / f"live-{token}.lock").unlink(missing_ok=True)
+            os.close(fd)
+            del _LIVE[tmp]
+
+
+def _gone(lock: Path) -> bool:
+    """Is the process that holds `lock` gone (the lock can be taken)?"""
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def exclusive(home: Home) -> Iterator[None]:
+    """The home's write lock: publishing and committing a submission, and sweeping the lake
+    for folders the catalog does not know, never overlap."""
+    home.root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(home.root / "write.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def staging(home: Home) -> Path:
     """A fresh private folder under the home's tmp, on the same filesystem as the lake."""
-    path = home.tmp / f"stage-{uuid.uuid4().hex}"
-    path.mkdir(parents=True)
+    with _GUARD:
+        path = home.tmp / f"stage-{_token(home)}-{uuid.uuid4().hex}"
+        path.mkdir(parents=True)
     return path
 
 
@@ -49,20 +119,28 @@ def publish(stage: Path, home: Home, sid: int, period: date | None, inst: str | 
 
 
 def recover(home: Home, engine: sa.Engine) -> list[Path]:
-    """Remove staging leftovers and lake folders of submissions the catalog never committed."""
+    """Remove the staging leftovers of processes that are gone, and lake folders of
+    submissions the catalog never committed."""
     removed = []
     if home.tmp.exists():
+        live = {lock.name[len("live-"):-len(".lock")] for lock in home.tmp.glob("live-*.lock")}
+        dead = {t for t in live if _gone(home.tmp / f"live-{t}.lock")}
         for p in [*home.tmp.glob("stage-*"), *home.tmp.glob("old-*")]:
-            shutil.rmtree(p, ignore_errors=True)
-            removed.append(p)
+            owner = next((t for t in live if p.name.split("-", 1)[1].startswith(t + "-")),
+                         None)
+            if owner is None or owner in dead:
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p)
+        for t in dead:
+            (home.tmp / f"live-{t}.lock").unlink(missing_ok=True)
     if not home.lake.exists():
         return removed
-    with engine.connect() as conn:
+    with exclusive(home), engine.connect() as conn:
         known = {cat.public_id(i) for (i,) in conn.execute(sa.select(cat.submission.c.id))}
-    for p in home.lake.rglob("submission=*"):
-        if p.is_dir() and p.name.split("=", 1)[1] not in known:
-            shutil.rmtree(p, ignore_errors=True)
-            removed.append(p)
+        for p in home.lake.rglob("submission=*"):
+            if p.is_dir() and p.name.split("=", 1)[1] not in known:
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p)
     return removed
 
 
@@ -95,7 +173,7 @@ def swap(new: Path, target: Path, home: Home) -> None:
     """`new` takes `target`'s place by one rename; the old folder is removed after (a crash
     in between leaves it under the home's tmp, which `recover` clears)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    old = home.tmp / f"old-{uuid.uuid4().hex}"
+    old = home.tmp / f"old-{uuid.uuid4().hex}"  # removed below, by whoever comes first
     if target.exists():
         target.rename(old)
     new.rename(target)
