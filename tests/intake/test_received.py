@@ -141,6 +141,7 @@ def test_parquet_is_read_from_the_copy_made_on_arrival(tmp_path: Path) -> None:
     path = tmp_path / "in" / "loans.parquet"
     path.parent.mkdir()
     pq.write_table(loans(), path)
+    (tmp_path / "copies").mkdir()  # the submission's staging folder
     copy, digest = readers.receive(path, tmp_path / "copies")
     assert copy.parent == tmp_path / "copies" and digest == sha(path) == sha(copy)
     csv = tmp_path / "in" / "loans.csv"

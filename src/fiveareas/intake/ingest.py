@@ -79,36 +79,40 @@ class Collector:
 
     # ---- one submission -------------------------------------------------------------------
     def submit(self, found: Found) -> Outcome:
-        copies = lake.staging(self.home)  # what the engine reads of Parquet (`receive`)
+        # The staging folder also holds the copies the engine reads of Parquet (`receive`):
+        # files, which `lake.publish` leaves behind with the folder.
         stage = lake.staging(self.home)
         try:
-            got = {ds: [readers.receive(p, copies) for p in fs]
+            got = {ds: [readers.receive(p, stage) for p in fs]
                    for ds, fs in sorted(found.files.items())}
             shas = {ds: [sha for _, sha in pairs] for ds, pairs in got.items()}
             sources = {p: src for ds, pairs in got.items()
                        for p, (src, _) in zip(found.files[ds], pairs, strict=True)}
-            return self._submit(found, shas, sources, stage)
+            content, seen = self._known(found, sorted(shas.items()))
+            if seen is not None:
+                return seen
+            return self._validate_and_store(found, content, shas, sources, stage)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
-            shutil.rmtree(copies, ignore_errors=True)
             engine.drop(self.con, *(f"{n}{s}" for names in KINDS.values() for n in names
                                     for s in ("", "_checked", "_failing")))
 
-    def _submit(self, found: Found, shas: dict[str, list[str]], sources: dict[Path, Path],
-                stage: Path) -> Outcome:
+    def _known(self, found: Found, parts: object) -> tuple[str, Outcome | None]:
+        """The submission's content hash (its `parts`, with the register they are checked
+        against), and the answer when the same content is in force already."""
         with self.catalog.begin() as conn:
             # The same files checked against another register are another submission.
             register = [r.id for r in submissions.current(conn, "register")]
-            basis = (found.kind, sorted(shas.items()), register if found.kind != "register" else [])
+            basis = (found.kind, parts, register if found.kind != "register" else [])
             content = hashlib.sha256(repr(basis).encode()).hexdigest()
             seen = submissions.by_hash(conn, found.kind, content)
             if self.institution is not None and seen is not None and \
                     seen.institution_id != self.institution:
                 seen = None  # another institution's files: refused below, not matched
-            if seen is not None and seen.state != "superseded":
-                cat.log(conn, "duplicate_ignored", cat.public_id(seen.id), where=str(found.where))
-                return _outcome(seen, str(found.where), duplicate=True)
-        return self._validate_and_store(found, content, shas, sources, stage)
+            if seen is None or seen.state == "superseded":
+                return content, None
+            cat.log(conn, "duplicate_ignored", cat.public_id(seen.id), where=str(found.where))
+            return content, _outcome(seen, str(found.where), duplicate=True)
 
     def nil_return(self, institution: str, period: date) -> Outcome:
         """The institution had no loans at the period end: a loan book without rows, which
@@ -123,14 +127,9 @@ class Collector:
         if (institution,) not in engine.run(self.con, "SELECT institution_id FROM registered"):
             raise ValueError(f"{institution} is not in the institution register")
         found = Found("loan_book", {}, Path("nil return"))
-        with self.catalog.begin() as conn:
-            register = [r.id for r in submissions.current(conn, "register")]
-            basis = ("loan_book", "nil", institution, period.isoformat(), register)
-            content = hashlib.sha256(repr(basis).encode()).hexdigest()
-            seen = submissions.by_hash(conn, "loan_book", content)
-            if seen is not None and seen.state != "superseded":
-                cat.log(conn, "duplicate_ignored", cat.public_id(seen.id), where="nil return")
-                return _outcome(seen, "nil return", duplicate=True)
+        content, seen = self._known(found, ("nil", institution, period.isoformat()))
+        if seen is not None:
+            return seen
         stage = lake.staging(self.home)
         try:
             return self._commit(found, content, {}, stage, institution, period, [],
@@ -461,8 +460,9 @@ class Collector:
 
 
 def _as_received(checked: validate.Checked, f: readers.LoadedFile) -> bool:
-    """Does the file land as received (`intake.received`)?"""
-    return f.lake_form and checked.accepted == checked.rows
+    """Does the file land as received (`intake.received`)? Its form is read only of a file
+    none of whose rows is held back."""
+    return checked.accepted == checked.rows and f.lake_form
 
 
 def _outcome(row: sa.Row, where: str, duplicate: bool = False) -> Outcome:

@@ -14,6 +14,7 @@ import hashlib
 import re
 import shutil
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,12 +41,16 @@ class LoadedFile:
     encoding: str | None = None
     rows: int = 0
     columns: list[str] = field(default_factory=list)
-    lake_form: bool = False  # Parquet as the lake would write it (`received.lake_form`)
     source: Path | None = None  # what the engine reads: `path`, or its copy (`receive`)
 
     @property
     def read(self) -> Path:
         return self.source or self.path
+
+    @cached_property
+    def lake_form(self) -> bool:
+        """Parquet as the lake would write it (`received.lake_form`)."""
+        return self.format == "parquet" and received.lake_form(self.read, self.dataset)
 
 
 def sha256(path: Path) -> str:
@@ -58,13 +63,12 @@ def sha256(path: Path) -> str:
 
 def receive(path: Path, folder: Path) -> tuple[Path, str]:
     """The file to read for `path`, and its hash. Parquet, which the engine reads where it
-    lies, pass after pass, is first copied into `folder` (the kernel's copy: 0.07 s for
-    172 MB here), so that every pass, and the lake, get the very bytes that were hashed, and
-    a file its owner rewrites meanwhile changes nothing. Other formats are read into the
-    engine once, as they are."""
+    lies, pass after pass, is first copied to the file `folder/N-name` (the kernel's copy:
+    0.07 s for 172 MB here), so that every pass, and the lake, get the very bytes that were
+    hashed, and a file its owner rewrites meanwhile changes nothing. Other formats are read
+    into the engine once, as they are."""
     if not (path.is_file() and path.stat().st_size and detect_format(path) == "parquet"):
         return path, sha256(path)
-    folder.mkdir(parents=True, exist_ok=True)
     copy = folder / f"{len(list(folder.iterdir()))}-{path.name}"
     shutil.copyfile(path, copy)
     return copy, sha256(copy)
@@ -166,12 +170,12 @@ def _xlsx_table(path: Path) -> pa.Table:
     return table.rename_columns(header)
 
 
-def _parquet_names(read: Path, path: Path) -> list[str]:
+def _parquet_names(f: LoadedFile) -> list[str]:
     try:
-        return pq.read_schema(read).names
+        return pq.read_schema(f.read).names
     except Exception as exc:
-        cause = _short(exc).replace(str(read), str(path))
-        raise MalformedFile(path, "E0001", f"not a readable Parquet file ({cause})") from exc
+        raise MalformedFile(f.path, "E0001",
+                            f"not a readable Parquet file ({_short(exc, f)})") from exc
 
 
 def _short(exc: Exception, f: LoadedFile | None = None) -> str:
@@ -215,10 +219,9 @@ def load(con: Backend, path: Path, dataset: str, name: str, work: Path,
             _check_columns(path, dataset, header)
             engine.load_csv(con, name, text_path, delimiter, [h.strip() for h in header])
         elif fmt == "parquet":
-            names = _parquet_names(loaded.read, path)
+            names = _parquet_names(loaded)
             _check_columns(path, dataset, names)
             engine.load_parquet(con, name, loaded.read, {n: n.strip().lower() for n in names})
-            loaded.lake_form = received.lake_form(loaded.read, dataset)
         else:
             table = _xlsx_table(path)
             _check_columns(path, dataset, table.column_names)

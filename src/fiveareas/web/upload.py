@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -40,13 +42,9 @@ def collect_files(request: Request, p: Principal, files: dict[str, UploadFile],
                 shutil.copyfileobj(f.file, out)
         if not files:
             raise HTTPException(400, "no file: send at least one")
-        token = cat.ACTOR.set(p.name)
-        try:
-            with request.app.state.lock:  # one collector at a time writes the home
-                (outcome,) = ingest([folder], home, max_error_rate=max_error_rate,
-                                    institution=p.institution if p.role == "bank" else None)
-        finally:
-            cat.ACTOR.reset(token)
+        with _as_collector(request, p):
+            (outcome,) = ingest([folder], home, max_error_rate=max_error_rate,
+                                institution=p.institution if p.role == "bank" else None)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return outcome
@@ -57,12 +55,21 @@ def collect_nil_return(request: Request, p: Principal, institution: str, period:
     """A nil return, filed as the caller (a bank for its own institution only)."""
     if p.role == "bank" and institution != p.institution:
         raise HTTPException(403, f"this account reports for {p.institution} only")
-    token = cat.ACTOR.set(p.name)
     try:
-        with request.app.state.lock:  # one collector at a time writes the home
+        with _as_collector(request, p):
             return nil_return(institution, period, request.app.state.home,
                               as_institution=p.institution if p.role == "bank" else None)
     except ValueError as exc:  # not a month end, or not in the register
         raise HTTPException(400, str(exc)) from exc
+
+
+@contextmanager
+def _as_collector(request: Request, p: Principal) -> Iterator[None]:
+    """Collect as the caller (the audit log's actor), one collector at a time in this
+    server."""
+    token = cat.ACTOR.set(p.name)
+    try:
+        with request.app.state.lock:
+            yield
     finally:
         cat.ACTOR.reset(token)
